@@ -1,0 +1,15 @@
+export * from "./charts";
+export * from "./common";
+export * from "./dcgmCounters";
+export * from "./errors";
+export * from "./formats";
+export * from "./schema";
+export * from "./stackConfig";
+export * from "./validate";
+export { DcgmExporterConfig, dcgmExporterConfigSchema } from "./dcgmExporter";
+export { GrafanaConfig, grafanaConfigSchema } from "./grafana";
+export { LogsConfig, logsConfigSchema } from "./logs";
+export { LokiConfig, lokiConfigSchema } from "./loki";
+export { OtelCollectorConfig, otelCollectorConfigSchema } from "./otelCollector";
+export { PrometheusConfig, prometheusConfigSchema } from "./prometheus";
+export { TempoConfig, tempoConfigSchema } from "./tempo";

@@ -1,0 +1,31 @@
+import { z } from "zod";
+import { dcgmExporterConfigSchema } from "./dcgmExporter";
+import { dnsLabel, dnsSubdomain } from "./formats";
+import { grafanaConfigSchema } from "./grafana";
+import { logsConfigSchema } from "./logs";
+import { lokiConfigSchema } from "./loki";
+import { otelCollectorConfigSchema } from "./otelCollector";
+import { prometheusConfigSchema } from "./prometheus";
+import { tempoConfigSchema } from "./tempo";
+
+/** The whole stack config: `gpu-observability:<key>` in Pulumi.<stack>.yaml, or ObservabilityStack's args. */
+export const stackConfigSchema = z.strictObject({
+    namespace: dnsLabel
+        .default("observability")
+        .describe("Namespace the stack creates and installs every release into."),
+    storageClass: dnsSubdomain
+        .optional()
+        .describe("StorageClass of every PersistentVolumeClaim (default: the cluster's default StorageClass)."),
+    loki: lokiConfigSchema.prefault({}),
+    tempo: tempoConfigSchema.prefault({}),
+    prometheus: prometheusConfigSchema.prefault({}),
+    dcgmExporter: dcgmExporterConfigSchema.prefault({}),
+    logs: logsConfigSchema.prefault({}),
+    otelCollector: otelCollectorConfigSchema.prefault({}),
+    grafana: grafanaConfigSchema.prefault({}),
+});
+
+/** The validated config, every default filled in. */
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+/** What a stack file or a program may write: every key optional. */
+export type StackConfigInput = z.input<typeof stackConfigSchema>;
