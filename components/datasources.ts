@@ -1,0 +1,117 @@
+// Grafana's datasources and the links between them. The uids are fixed here, once: every
+// link, dashboard and alert refers to a datasource by this constant, never by a literal.
+
+export const DATASOURCE_UIDS = {
+    prometheus: "prometheus",
+    loki: "loki",
+    tempo: "tempo",
+    alertmanager: "alertmanager",
+} as const;
+
+/** In-cluster URLs of the backends that are installed; an absent one gets no datasource and no links. */
+export interface DatasourceUrls {
+    prometheus?: string;
+    loki?: string;
+    tempo?: string;
+    alertmanager?: string;
+}
+
+type Datasource = Record<string, unknown> & { name: string; type: string; uid: string; url: string };
+
+/** Grafana's datasource provisioning entries for the installed backends, linked to each other. */
+export function grafanaDatasources(urls: DatasourceUrls): Datasource[] {
+    const datasources: Datasource[] = [];
+    if (urls.prometheus) {
+        datasources.push({
+            name: "Prometheus",
+            type: "prometheus",
+            uid: DATASOURCE_UIDS.prometheus,
+            url: urls.prometheus,
+            access: "proxy",
+            isDefault: true,
+            editable: false,
+            jsonData: {
+                httpMethod: "POST",
+                ...(urls.tempo
+                    ? { exemplarTraceIdDestinations: [{ name: "trace_id", datasourceUid: DATASOURCE_UIDS.tempo }] }
+                    : {}),
+            },
+        });
+    }
+    if (urls.loki) {
+        datasources.push({
+            name: "Loki",
+            type: "loki",
+            uid: DATASOURCE_UIDS.loki,
+            url: urls.loki,
+            access: "proxy",
+            editable: false,
+            jsonData: {
+                maxLines: 1000,
+                ...(urls.tempo
+                    ? {
+                          // A W3C/OTel trace id (32 hex digits) in a log line, as logfmt or JSON writes it.
+                          derivedFields: [
+                              {
+                                  name: "TraceID",
+                                  matcherRegex: "(?:trace_?id|traceID)[\"=: ]+\"?([0-9a-fA-F]{32})",
+                                  url: "$${__value.raw}",
+                                  datasourceUid: DATASOURCE_UIDS.tempo,
+                              },
+                          ],
+                      }
+                    : {}),
+            },
+        });
+    }
+    if (urls.tempo) {
+        datasources.push({
+            name: "Tempo",
+            type: "tempo",
+            uid: DATASOURCE_UIDS.tempo,
+            url: urls.tempo,
+            access: "proxy",
+            editable: false,
+            jsonData: {
+                ...(urls.loki
+                    ? {
+                          tracesToLogsV2: {
+                              datasourceUid: DATASOURCE_UIDS.loki,
+                              spanStartTimeShift: "-5m",
+                              spanEndTimeShift: "5m",
+                              filterByTraceID: true,
+                              tags: [
+                                  { key: "k8s.namespace.name", value: "namespace" },
+                                  { key: "k8s.pod.name", value: "pod" },
+                              ],
+                          },
+                      }
+                    : {}),
+                ...(urls.prometheus
+                    ? {
+                          tracesToMetrics: {
+                              datasourceUid: DATASOURCE_UIDS.prometheus,
+                              spanStartTimeShift: "-5m",
+                              spanEndTimeShift: "5m",
+                              tags: [{ key: "service.name", value: "service" }],
+                          },
+                          serviceMap: { datasourceUid: DATASOURCE_UIDS.prometheus },
+                      }
+                    : {}),
+                nodeGraph: { enabled: true },
+            },
+        });
+    }
+    if (urls.alertmanager) {
+        datasources.push({
+            name: "Alertmanager",
+            type: "alertmanager",
+            uid: DATASOURCE_UIDS.alertmanager,
+            url: urls.alertmanager,
+            access: "proxy",
+            editable: false,
+            jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
+        });
+    }
+    return datasources;
+}

@@ -1,0 +1,91 @@
+import { createHash } from "crypto";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CHARTS } from "../config/charts";
+import { DcgmExporterConfig } from "../config/dcgmExporter";
+import { countersCsv } from "../config/dcgmCounters";
+import { HelmValues, installChart, serviceUrl } from "./helm";
+import { RESTRICTED_CONTAINER } from "./podSecurity";
+import { componentType, SubsystemArgs, ValuesInput } from "./subsystem";
+
+export type DcgmExporterArgs = SubsystemArgs<DcgmExporterConfig>;
+
+export const DCGM_EXPORTER_PORT = 9400;
+const COUNTERS_PATH = "/etc/dcgm-exporter/default-counters.csv";
+// The chart renders `customMetrics` into a ConfigMap of this fixed name (templates/metrics-configmap.yaml).
+const COUNTERS_CONFIGMAP = "exporter-metrics-config-map";
+
+/** Helm values of NVIDIA's DCGM exporter chart: GPU nodes only, per-pod attribution, our counter list. */
+export function dcgmExporterValues({ settings, serviceMonitors, releaseName }: ValuesInput<DcgmExporterConfig>): HelmValues {
+    const counters = countersCsv(settings.counters);
+    return {
+        fullnameOverride: releaseName,
+        nodeSelector: settings.nodeSelector,
+        tolerations: settings.tolerations,
+        // The chart's built-in list is older than the exporter's own default: always pass ours.
+        customMetrics: counters,
+        arguments: ["-f", COUNTERS_PATH],
+        extraConfigMapVolumes: [
+            {
+                name: "exporter-metrics-volume",
+                configMap: { name: COUNTERS_CONFIGMAP, items: [{ key: "metrics", path: "default-counters.csv" }] },
+            },
+            { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
+        ],
+        extraVolumeMounts: [
+            { name: "exporter-metrics-volume", mountPath: COUNTERS_PATH, subPath: "default-counters.csv", readOnly: true },
+            { name: "tmp", mountPath: "/tmp" },
+        ],
+        // The chart has no checksum of the counters: without this a changed list never reaches running pods.
+        podAnnotations: { "gpu-observability/counters-checksum": createHash("sha256").update(counters).digest("hex") },
+        podSecurityContext: { seccompProfile: { type: "RuntimeDefault" } },
+        securityContext: {
+            ...RESTRICTED_CONTAINER,
+            // Exception: the embedded DCGM host engine refuses to start as non-root, and the
+            // profiling (DCGM_FI_PROF_*) counters need CAP_SYS_ADMIN.
+            runAsNonRoot: false,
+            runAsUser: 0,
+            runAsGroup: 0,
+            capabilities: { drop: ["ALL"], add: ["SYS_ADMIN"] },
+        },
+        resources: settings.resources,
+        service: { enable: true, type: "ClusterIP", port: DCGM_EXPORTER_PORT, address: `:${DCGM_EXPORTER_PORT}` },
+        serviceMonitor: {
+            enabled: serviceMonitors,
+            interval: "15s",
+            scrapeTimeout: "10s",
+            // Series carry the pod, namespace and container of the workload using the GPU; honour
+            // them rather than letting Prometheus rename them exported_*.
+            honorLabels: true,
+            // ...and drop the exporter's own pod labels, which would otherwise mark idle GPUs as used by it.
+            relabelings: [{ action: "labeldrop", regex: "(pod|namespace|container)" }],
+        },
+        // Pod mapping needs only the kubelet pod-resources socket the chart mounts; pod labels would need API access.
+        kubernetes: { enablePodLabels: false, enablePodUID: false },
+    };
+}
+
+/** NVIDIA's DCGM exporter: a DaemonSet on GPU nodes publishing per-GPU, per-pod metrics. */
+export class DcgmExporter extends pulumi.ComponentResource {
+    readonly release: k8s.helm.v3.Release;
+    /** URL of the exporter's metrics Service. */
+    readonly metricsUrl: pulumi.Output<string>;
+
+    constructor(name: string, args: DcgmExporterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(componentType("DcgmExporter"), name, {}, opts);
+        const releaseName = args.releaseName ?? "dcgm-exporter";
+        this.release = installChart(
+            name,
+            {
+                chart: CHARTS.dcgmExporter,
+                releaseName,
+                namespace: args.namespace,
+                values: dcgmExporterValues({ ...args, releaseName }),
+                extraValues: args.settings.extraValues,
+            },
+            { parent: this },
+        );
+        this.metricsUrl = serviceUrl(this.release.name, this.release.namespace, DCGM_EXPORTER_PORT, "/metrics");
+        this.registerOutputs({ metricsUrl: this.metricsUrl });
+    }
+}

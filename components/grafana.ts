@@ -1,0 +1,114 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { CHARTS } from "../config/charts";
+import { GrafanaConfig } from "../config/grafana";
+import { DatasourceUrls, grafanaDatasources } from "./datasources";
+import { HelmValues, installChart, serviceUrl } from "./helm";
+import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
+import { componentType, SubsystemArgs, ValuesInput } from "./subsystem";
+
+export interface GrafanaArgs extends SubsystemArgs<GrafanaConfig> {
+    /** URLs of the installed backends; each becomes a datasource. */
+    datasources: { [K in keyof DatasourceUrls]?: pulumi.Input<string> };
+}
+
+export const GRAFANA_PORT = 80;
+/** The label and annotation the dashboard sidecar loads ConfigMaps by. */
+export const DASHBOARD_LABEL = { key: "grafana_dashboard", value: "1" } as const;
+export const DASHBOARD_FOLDER_ANNOTATION = "grafana_folder";
+const ADMIN_SECRET_KEYS = { user: "admin-user", password: "admin-password" } as const;
+
+export interface GrafanaValuesInput extends ValuesInput<GrafanaConfig> {
+    namespace: string;
+    adminSecretName: string;
+    datasources: DatasourceUrls;
+}
+
+/** Helm values of the Grafana chart: provisioned datasources, dashboards from labelled ConfigMaps. */
+export function grafanaValues(input: GrafanaValuesInput): HelmValues {
+    const { settings, storageClass, serviceMonitors, releaseName } = input;
+    return {
+        fullnameOverride: releaseName,
+        // The password stays in a Secret the stack creates; the chart only references it.
+        admin: { existingSecret: input.adminSecretName, userKey: ADMIN_SECRET_KEYS.user, passwordKey: ADMIN_SECRET_KEYS.password },
+        datasources: { "datasources.yaml": { apiVersion: 1, datasources: grafanaDatasources(input.datasources) } },
+        "grafana.ini": {
+            analytics: { reporting_enabled: false, check_for_updates: false, check_for_plugin_updates: false },
+            "auth.anonymous": { enabled: false },
+        },
+        sidecar: {
+            resources: settings.resources,
+            securityContext: RESTRICTED_CONTAINER,
+            dashboards: {
+                enabled: true,
+                label: DASHBOARD_LABEL.key,
+                labelValue: DASHBOARD_LABEL.value,
+                searchNamespace: [input.namespace],
+                resource: "configmap",
+                folderAnnotation: DASHBOARD_FOLDER_ANNOTATION,
+                provider: { foldersFromFilesStructure: true },
+                // k8s-sidecar needs a writable temporary directory beside its read-only root.
+                extraMounts: [{ name: "sc-dashboard-tmp", mountPath: "/tmp" }],
+            },
+            datasources: { enabled: false },
+        },
+        rbac: { namespaced: true },
+        // SQLite on a volume keeps users, preferences and annotations across restarts; Recreate,
+        // because a ReadWriteOnce volume cannot be mounted by the old and the new pod at once.
+        persistence: {
+            enabled: true,
+            size: settings.storageSize,
+            ...(storageClass ? { storageClassName: storageClass } : {}),
+        },
+        deploymentStrategy: { type: "Recreate" },
+        // Its init container chowns the volume as root; fsGroup does the same without root.
+        initChownData: { enabled: false },
+        securityContext: restrictedPod(472),
+        containerSecurityContext: RESTRICTED_CONTAINER,
+        extraEmptyDirMounts: [{ name: "tmp", mountPath: "/tmp" }],
+        extraContainerVolumes: [{ name: "sc-dashboard-tmp", emptyDir: {} }],
+        resources: settings.resources,
+        service: { type: "ClusterIP", port: GRAFANA_PORT, targetPort: 3000 },
+        serviceMonitor: { enabled: serviceMonitors },
+        testFramework: { enabled: false },
+    };
+}
+
+/** Grafana, the single pane of glass over every installed backend. */
+export class Grafana extends pulumi.ComponentResource {
+    readonly release: k8s.helm.v3.Release;
+    readonly url: pulumi.Output<string>;
+    readonly adminUser: pulumi.Output<string>;
+    /** Generated admin password, a Pulumi secret. */
+    readonly adminPassword: pulumi.Output<string>;
+
+    constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(componentType("Grafana"), name, {}, opts);
+        const releaseName = args.releaseName ?? "grafana";
+        const password = new random.RandomPassword(`${name}-admin`, { length: 32, special: false }, { parent: this });
+        const adminSecret = new k8s.core.v1.Secret(
+            `${name}-admin`,
+            {
+                metadata: { name: `${releaseName}-admin`, namespace: args.namespace },
+                type: "Opaque",
+                stringData: { [ADMIN_SECRET_KEYS.user]: args.settings.adminUser, [ADMIN_SECRET_KEYS.password]: password.result },
+            },
+            { parent: this },
+        );
+        const values = pulumi
+            .all([args.namespace, adminSecret.metadata.name, pulumi.output(args.datasources)])
+            .apply(([namespace, adminSecretName, datasources]) =>
+                grafanaValues({ ...args, releaseName, namespace, adminSecretName, datasources }),
+            );
+        this.release = installChart(
+            name,
+            { chart: CHARTS.grafana, releaseName, namespace: args.namespace, values, extraValues: args.settings.extraValues },
+            { parent: this, dependsOn: [adminSecret] },
+        );
+        this.url = serviceUrl(this.release.name, this.release.namespace, GRAFANA_PORT);
+        this.adminUser = pulumi.output(args.settings.adminUser);
+        this.adminPassword = pulumi.secret(password.result);
+        this.registerOutputs({ url: this.url, adminUser: this.adminUser, adminPassword: this.adminPassword });
+    }
+}

@@ -1,0 +1,61 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import deepmerge from "deepmerge";
+import { ChartPin } from "../config/charts";
+
+export type HelmValues = Record<string, unknown>;
+
+/** Deep-merges `overrides` into `values`; lists are replaced whole, as Helm does with values files. */
+export function mergeValues(values: HelmValues, ...overrides: HelmValues[]): HelmValues {
+    return deepmerge.all([values, ...overrides], { arrayMerge: (_target, source) => source }) as HelmValues;
+}
+
+export interface ChartReleaseArgs {
+    /** The chart, its version and repository, from config/charts.ts. */
+    chart: ChartPin;
+    /** The Helm release name; every Service name of the release derives from it. */
+    releaseName: string;
+    namespace: pulumi.Input<string>;
+    /** The values the project computes for the release. */
+    values: pulumi.Input<HelmValues>;
+    /** The user's escape hatch, merged last. */
+    extraValues: HelmValues;
+}
+
+/**
+ * Installs one pinned chart as a Helm release. Upgrades are atomic (a failed upgrade rolls back
+ * and cleans up) within a timeout, so a bad change never leaves a half-applied release.
+ */
+export function installChart(
+    name: string,
+    args: ChartReleaseArgs,
+    opts: pulumi.CustomResourceOptions,
+): k8s.helm.v3.Release {
+    return new k8s.helm.v3.Release(
+        name,
+        {
+            name: args.releaseName,
+            chart: args.chart.chart,
+            version: args.chart.version,
+            repositoryOpts: { repo: args.chart.repo },
+            namespace: args.namespace,
+            createNamespace: false,
+            values: pulumi.output(args.values).apply((values) => mergeValues(values as HelmValues, args.extraValues)),
+            atomic: true,
+            cleanupOnFail: true,
+            timeout: 600,
+        },
+        opts,
+    );
+}
+
+/** In-cluster URL of a Service: `http://<service>.<namespace>.svc.cluster.local:<port><path>`. */
+export function serviceUrl(
+    service: pulumi.Input<string>,
+    namespace: pulumi.Input<string>,
+    port: number,
+    urlPath = "",
+    scheme: string | null = "http",
+): pulumi.Output<string> {
+    return pulumi.interpolate`${scheme ? `${scheme}://` : ""}${service}.${namespace}.svc.cluster.local:${port}${urlPath}`;
+}

@@ -1,0 +1,137 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CHARTS } from "../config/charts";
+import { LokiConfig } from "../config/loki";
+import { HelmValues, installChart, serviceUrl } from "./helm";
+import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
+import { componentType, SubsystemArgs, ValuesInput } from "./subsystem";
+
+export type LokiArgs = SubsystemArgs<LokiConfig>;
+
+export const LOKI_HTTP_PORT = 3100;
+export const LOKI_PUSH_PATH = "/loki/api/v1/push";
+// The single binary's volume; chunks, index, rules, write-ahead log and compactor state all live here.
+const DATA_DIR = "/var/loki";
+
+const zeroReplicas = (...targets: string[]) => Object.fromEntries(targets.map((target) => [target, { replicas: 0 }]));
+
+/** Helm values of the Loki chart in monolithic mode on filesystem storage. */
+export function lokiValues({ settings, storageClass, serviceMonitors, releaseName }: ValuesInput<LokiConfig>): HelmValues {
+    return {
+        fullnameOverride: releaseName,
+        deploymentMode: "Monolithic",
+        loki: {
+            // The chart defaults to multi-tenant, which demands X-Scope-OrgID on every push and query.
+            auth_enabled: false,
+            podSecurityContext: restrictedPod(10001),
+            containerSecurityContext: RESTRICTED_CONTAINER,
+            commonConfig: { replication_factor: 1 },
+            storage: {
+                type: "filesystem",
+                filesystem: { chunks_directory: `${DATA_DIR}/chunks`, rules_directory: `${DATA_DIR}/rules` },
+            },
+            schemaConfig: {
+                configs: [
+                    {
+                        from: "2024-01-01",
+                        store: "tsdb",
+                        object_store: "filesystem",
+                        schema: "v13",
+                        index: { prefix: "index_", period: "24h" },
+                    },
+                ],
+            },
+            storage_config: {
+                tsdb_shipper: {
+                    active_index_directory: `${DATA_DIR}/tsdb-shipper-active`,
+                    cache_location: `${DATA_DIR}/tsdb-shipper-cache`,
+                },
+            },
+            ingester: { wal: { enabled: true, dir: `${DATA_DIR}/wal`, flush_on_shutdown: true } },
+            limits_config: { retention_period: settings.retention },
+            compactor: {
+                working_directory: `${DATA_DIR}/compactor`,
+                compaction_interval: "10m",
+                retention_enabled: true,
+                retention_delete_delay: "2h",
+                delete_request_store: "filesystem",
+            },
+            // Without memcached Loki caches in process (100 MB each by default); cap both inside the
+            // pod's memory, and turn on result caching, which the chart only sets with memcached.
+            structuredConfig: {
+                chunk_store_config: { chunk_cache_config: { embedded_cache: { enabled: true, max_size_mb: 64 } } },
+                query_range: {
+                    cache_results: true,
+                    results_cache: { cache: { embedded_cache: { enabled: true, max_size_mb: 64 } } },
+                },
+            },
+        },
+        singleBinary: {
+            replicas: 1,
+            resources: settings.resources,
+            persistence: { enabled: true, size: settings.storageSize, storageClass: storageClass ?? "" },
+        },
+        // The chart validates that the scalable targets are off in monolithic mode (their defaults are 3).
+        ...zeroReplicas(
+            "backend",
+            "read",
+            "write",
+            "ingester",
+            "distributor",
+            "querier",
+            "queryFrontend",
+            "queryScheduler",
+            "indexGateway",
+            "compactor",
+            "ruler",
+        ),
+        // One pod resolves its own gossip address only if it is published before it is ready (grafana/loki#7907).
+        memberlist: { service: { publishNotReadyAddresses: true } },
+        // The Loki Service serves push and query itself; the nginx gateway would only add a hop.
+        gateway: { enabled: false },
+        lokiCanary: { enabled: false },
+        test: { enabled: false },
+        minio: { enabled: false },
+        // The chunk cache alone asks for 8 GiB; the in-process caches above serve a single binary.
+        memcached: { enabled: false },
+        chunksCache: { enabled: false },
+        resultsCache: { enabled: false },
+        sidecar: { rules: { enabled: false } },
+        rbac: { namespaced: true },
+        defaults: { automountServiceAccountToken: false },
+        serviceAccount: { automountServiceAccountToken: false },
+        monitoring: {
+            serviceMonitor: { enabled: serviceMonitors },
+            dashboards: { enabled: false },
+            rules: { enabled: false },
+        },
+    };
+}
+
+/** Loki, the log store. */
+export class Loki extends pulumi.ComponentResource {
+    readonly release: k8s.helm.v3.Release;
+    /** URL log shippers push to. */
+    readonly pushUrl: pulumi.Output<string>;
+    /** Base URL Grafana's Loki datasource queries. */
+    readonly queryUrl: pulumi.Output<string>;
+
+    constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(componentType("Loki"), name, {}, opts);
+        const releaseName = args.releaseName ?? "loki";
+        this.release = installChart(
+            name,
+            {
+                chart: CHARTS.loki,
+                releaseName,
+                namespace: args.namespace,
+                values: lokiValues({ ...args, releaseName }),
+                extraValues: args.settings.extraValues,
+            },
+            { parent: this },
+        );
+        this.pushUrl = serviceUrl(this.release.name, this.release.namespace, LOKI_HTTP_PORT, LOKI_PUSH_PATH);
+        this.queryUrl = serviceUrl(this.release.name, this.release.namespace, LOKI_HTTP_PORT);
+        this.registerOutputs({ pushUrl: this.pushUrl, queryUrl: this.queryUrl });
+    }
+}

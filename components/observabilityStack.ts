@@ -1,0 +1,108 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { StackConfig, StackConfigInput } from "../config/schema";
+import { validateStackConfig } from "../config/validate";
+import { DcgmExporter } from "./dcgmExporter";
+import { Grafana } from "./grafana";
+import { Loki } from "./loki";
+import { OtelCollector } from "./otelCollector";
+import { Prometheus } from "./prometheus";
+import { Promtail } from "./promtail";
+import { componentType } from "./subsystem";
+import { Tempo } from "./tempo";
+
+/** The stack config's shape: every key optional, the same defaults and validation as `gpu-observability:*`. */
+export type ObservabilityStackArgs = StackConfigInput;
+
+/**
+ * The whole observability stack in one namespace: every enabled subsystem, wired through each
+ * other's outputs. Invalid args throw one ConfigError naming every problem, before any resource
+ * (this one included) is registered.
+ */
+export class ObservabilityStack extends pulumi.ComponentResource {
+    readonly config: StackConfig;
+    readonly namespace: pulumi.Output<string>;
+    readonly prometheus?: Prometheus;
+    readonly loki?: Loki;
+    readonly tempo?: Tempo;
+    readonly dcgmExporter?: DcgmExporter;
+    readonly promtail?: Promtail;
+    readonly otelCollector?: OtelCollector;
+    readonly grafana?: Grafana;
+
+    constructor(name: string, args: ObservabilityStackArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        const config = validateStackConfig(args);
+        super(componentType("ObservabilityStack"), name, {}, opts);
+        this.config = config;
+        const namespace = new k8s.core.v1.Namespace(name, { metadata: { name: config.namespace } }, { parent: this });
+        this.namespace = namespace.metadata.name;
+
+        const common = {
+            namespace: this.namespace,
+            storageClass: config.storageClass,
+            serviceMonitors: config.prometheus.enabled,
+        };
+        const child = (subsystem: string) => `${name}-${subsystem}`;
+
+        if (config.prometheus.enabled) {
+            this.prometheus = new Prometheus(child("prometheus"), { ...common, settings: config.prometheus }, { parent: this });
+        }
+        // Monitors and rules need prometheus-operator's CRDs, which the Prometheus release installs.
+        const afterCrds: pulumi.ComponentResourceOptions = {
+            parent: this,
+            dependsOn: this.prometheus ? [this.prometheus.release] : [],
+        };
+        if (config.loki.enabled) this.loki = new Loki(child("loki"), { ...common, settings: config.loki }, afterCrds);
+        if (config.tempo.enabled) this.tempo = new Tempo(child("tempo"), { ...common, settings: config.tempo }, afterCrds);
+        if (config.dcgmExporter.enabled) {
+            this.dcgmExporter = new DcgmExporter(child("dcgm-exporter"), { ...common, settings: config.dcgmExporter }, afterCrds);
+        }
+        if (config.logs.enabled && this.loki) {
+            this.promtail = new Promtail(
+                child("logs"),
+                { ...common, settings: config.logs, lokiPushUrl: this.loki.pushUrl },
+                afterCrds,
+            );
+        }
+        if (config.otelCollector.enabled && this.tempo) {
+            this.otelCollector = new OtelCollector(
+                child("otel-collector"),
+                { ...common, settings: config.otelCollector, tracesEndpoint: this.tempo.otlpGrpcEndpoint },
+                afterCrds,
+            );
+        }
+        if (config.grafana.enabled) {
+            this.grafana = new Grafana(
+                child("grafana"),
+                {
+                    ...common,
+                    settings: config.grafana,
+                    datasources: {
+                        prometheus: this.prometheus?.prometheusUrl,
+                        alertmanager: this.prometheus?.alertmanagerUrl,
+                        loki: this.loki?.queryUrl,
+                        tempo: this.tempo?.queryUrl,
+                    },
+                },
+                afterCrds,
+            );
+        }
+        this.registerOutputs(this.outputs());
+    }
+
+    /** What the stack gives its users: where to look, where to send telemetry. */
+    outputs() {
+        return {
+            namespace: this.namespace,
+            grafanaUrl: this.grafana?.url,
+            grafanaAdminUser: this.grafana?.adminUser,
+            grafanaAdminPassword: this.grafana?.adminPassword,
+            otlpGrpcEndpoint: this.otelCollector?.otlpGrpcEndpoint,
+            otlpHttpEndpoint: this.otelCollector?.otlpHttpEndpoint,
+            lokiPushUrl: this.loki?.pushUrl,
+            prometheusUrl: this.prometheus?.prometheusUrl,
+            alertmanagerUrl: this.prometheus?.alertmanagerUrl,
+            tempoQueryUrl: this.tempo?.queryUrl,
+        };
+    }
+}

@@ -1,0 +1,115 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CHARTS } from "../config/charts";
+import { OtelCollectorConfig } from "../config/otelCollector";
+import { HelmValues, installChart, serviceUrl } from "./helm";
+import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
+import { componentType, SubsystemArgs, ValuesInput } from "./subsystem";
+
+export interface OtelCollectorArgs extends SubsystemArgs<OtelCollectorConfig> {
+    /** Where traces go: Tempo's OTLP gRPC `host:port`. */
+    tracesEndpoint: pulumi.Input<string>;
+}
+
+export const OTEL_COLLECTOR_PORTS = { otlpGrpc: 4317, otlpHttp: 4318, metrics: 8888, health: 13133 } as const;
+
+/** The exporter that sends traces to Tempo (`otlp_grpc` is the exporter's current name; `otlp` is its deprecated alias). */
+export const TEMPO_EXPORTER = "otlp_grpc/tempo";
+
+/** The collector's pipeline config: OTLP in, memory_limiter first, Kubernetes attributes, batch, Tempo out. */
+export function otelCollectorConfig(tracesEndpoint: string): HelmValues {
+    return {
+        extensions: { health_check: { endpoint: `\${env:MY_POD_IP}:${OTEL_COLLECTOR_PORTS.health}` } },
+        receivers: {
+            otlp: {
+                protocols: {
+                    grpc: { endpoint: `\${env:MY_POD_IP}:${OTEL_COLLECTOR_PORTS.otlpGrpc}` },
+                    http: { endpoint: `\${env:MY_POD_IP}:${OTEL_COLLECTOR_PORTS.otlpHttp}` },
+                },
+            },
+        },
+        processors: {
+            // Percentages of the container's memory limit, so the limiter follows `resources`.
+            memory_limiter: { check_interval: "5s", limit_percentage: 80, spike_limit_percentage: 25 },
+            batch: {},
+            // k8s_attributes' own settings and RBAC come from the chart's kubernetesAttributes preset.
+        },
+        exporters: {
+            [TEMPO_EXPORTER]: { endpoint: tracesEndpoint, tls: { insecure: true } },
+        },
+        service: {
+            extensions: ["health_check"],
+            telemetry: {
+                metrics: {
+                    readers: [{ pull: { exporter: { prometheus: { host: "0.0.0.0", port: OTEL_COLLECTOR_PORTS.metrics } } } }],
+                },
+            },
+            pipelines: {
+                traces: {
+                    receivers: ["otlp"],
+                    processors: ["memory_limiter", "k8s_attributes", "batch"],
+                    exporters: [TEMPO_EXPORTER],
+                },
+            },
+        },
+    };
+}
+
+/** Helm values of the OpenTelemetry Collector chart, in gateway (Deployment) mode. */
+export function otelCollectorValues(
+    { settings, serviceMonitors, releaseName }: ValuesInput<OtelCollectorConfig>,
+    tracesEndpoint: string,
+): HelmValues {
+    return {
+        fullnameOverride: releaseName,
+        mode: "deployment",
+        replicaCount: settings.replicas,
+        // The k8s distribution carries k8s_attributes; Docker Hub's copy stopped at v0.123.1.
+        image: { repository: "ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s" },
+        command: { name: "otelcol-k8s" },
+        presets: { kubernetesAttributes: { enabled: true } },
+        // alternateConfig replaces the chart's default config instead of merging into it, so its
+        // jaeger, zipkin and prometheus receivers and debug exporter are gone without `null`s
+        // (which the Helm Release drops).
+        alternateConfig: otelCollectorConfig(tracesEndpoint),
+        ports: {
+            "jaeger-compact": { enabled: false },
+            "jaeger-thrift": { enabled: false },
+            "jaeger-grpc": { enabled: false },
+            zipkin: { enabled: false },
+            metrics: { enabled: true },
+        },
+        serviceMonitor: { enabled: serviceMonitors },
+        resources: settings.resources,
+        podSecurityContext: restrictedPod(10001),
+        securityContext: RESTRICTED_CONTAINER,
+    };
+}
+
+/** The OpenTelemetry Collector: the one OTLP endpoint applications send to. */
+export class OtelCollector extends pulumi.ComponentResource {
+    readonly release: k8s.helm.v3.Release;
+    /** `host:port` applications send OTLP gRPC to. */
+    readonly otlpGrpcEndpoint: pulumi.Output<string>;
+    /** URL applications send OTLP HTTP to. */
+    readonly otlpHttpEndpoint: pulumi.Output<string>;
+
+    constructor(name: string, args: OtelCollectorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(componentType("OtelCollector"), name, {}, opts);
+        const releaseName = args.releaseName ?? "otel-collector";
+        this.release = installChart(
+            name,
+            {
+                chart: CHARTS.otelCollector,
+                releaseName,
+                namespace: args.namespace,
+                values: pulumi.output(args.tracesEndpoint).apply((endpoint) => otelCollectorValues({ ...args, releaseName }, endpoint)),
+                extraValues: args.settings.extraValues,
+            },
+            { parent: this },
+        );
+        this.otlpGrpcEndpoint = serviceUrl(this.release.name, this.release.namespace, OTEL_COLLECTOR_PORTS.otlpGrpc, "", null);
+        this.otlpHttpEndpoint = serviceUrl(this.release.name, this.release.namespace, OTEL_COLLECTOR_PORTS.otlpHttp);
+        this.registerOutputs({ otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint });
+    }
+}

@@ -1,0 +1,75 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CHARTS } from "../config/charts";
+import { LogsConfig } from "../config/logs";
+import { HelmValues, installChart } from "./helm";
+import { RESTRICTED_CONTAINER } from "./podSecurity";
+import { componentType, SubsystemArgs, ValuesInput } from "./subsystem";
+
+export interface PromtailArgs extends SubsystemArgs<LogsConfig> {
+    /** Loki's push URL. */
+    lokiPushUrl: pulumi.Input<string>;
+}
+
+/** Helm values of the Promtail chart: a DaemonSet on every node pushing pod logs to Loki. */
+export function promtailValues(
+    { settings, serviceMonitors, releaseName, namespace }: ValuesInput<LogsConfig> & { namespace: string },
+    lokiPushUrl: string,
+): HelmValues {
+    return {
+        fullnameOverride: releaseName,
+        daemonset: { enabled: true },
+        deployment: { enabled: false },
+        // Every node, whatever its taints: GPU nodes (nvidia.com/gpu) and control planes have pods too.
+        tolerations: [{ operator: "Exists" }],
+        // Exception: pod log files on the host are root-owned (0640); root reads them with no capabilities.
+        podSecurityContext: { runAsNonRoot: false, runAsUser: 0, runAsGroup: 0, seccompProfile: { type: "RuntimeDefault" } },
+        containerSecurityContext: { ...RESTRICTED_CONTAINER, privileged: false },
+        resources: settings.resources,
+        // The template leaves the monitor's namespace empty unless it is set.
+        serviceMonitor: { enabled: serviceMonitors, namespace },
+        config: {
+            clients: [
+                {
+                    url: lokiPushUrl,
+                    // Retries with backoff for about 8.5 minutes of Loki being away before a batch is dropped.
+                    backoff_config: { min_period: "500ms", max_period: "5m", max_retries: 10 },
+                    timeout: "10s",
+                },
+            ],
+            // On the host (the chart's /run/promtail hostPath), so a restarted pod resumes where it stopped.
+            positions: { filename: "/run/promtail/positions.yaml" },
+            snippets: {
+                // The chart's pod job labels the node `node_name`; people query by `node`.
+                extraRelabelConfigs: [
+                    { action: "replace", source_labels: ["__meta_kubernetes_pod_node_name"], target_label: "node" },
+                    { action: "labeldrop", regex: "node_name" },
+                ],
+            },
+        },
+    };
+}
+
+/** Promtail, the log shipper: reads every pod's logs on every node and pushes them to Loki. */
+export class Promtail extends pulumi.ComponentResource {
+    readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: PromtailArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(componentType("Promtail"), name, {}, opts);
+        const releaseName = args.releaseName ?? "promtail";
+        this.release = installChart(
+            name,
+            {
+                chart: CHARTS.promtail,
+                releaseName,
+                namespace: args.namespace,
+                values: pulumi
+                    .all([args.namespace, args.lokiPushUrl])
+                    .apply(([namespace, url]) => promtailValues({ ...args, releaseName, namespace }, url)),
+                extraValues: args.settings.extraValues,
+            },
+            { parent: this },
+        );
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,90 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CHARTS } from "../config/charts";
+import { goDuration } from "../config/formats";
+import { TempoConfig } from "../config/tempo";
+import { HelmValues, installChart, serviceUrl } from "./helm";
+import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
+import { componentType, SubsystemArgs, ValuesInput } from "./subsystem";
+
+export type TempoArgs = SubsystemArgs<TempoConfig>;
+
+export const TEMPO_PORTS = { otlpGrpc: 4317, otlpHttp: 4318, http: 3200 } as const;
+
+/** Helm values of the monolithic Tempo chart. */
+export function tempoValues({ settings, storageClass, serviceMonitors, releaseName }: ValuesInput<TempoConfig>): HelmValues {
+    return {
+        fullnameOverride: releaseName,
+        tempo: {
+            // The chart's 1 GiB ballast would let the heap outgrow a 1 GiB limit; GOMEMLIMIT bounds the GC instead.
+            memBallastSizeMbs: 0,
+            extraEnv: [{ name: "GOMEMLIMIT", valueFrom: { resourceFieldRef: { resource: "limits.memory" } } }],
+            reportingEnabled: false,
+            // Tempo parses Go durations, which have no `d`: 7d must reach it as 168h.
+            retention: goDuration(settings.retention),
+            receivers: {
+                otlp: {
+                    protocols: {
+                        grpc: { endpoint: `0.0.0.0:${TEMPO_PORTS.otlpGrpc}` },
+                        http: { endpoint: `0.0.0.0:${TEMPO_PORTS.otlpHttp}` },
+                    },
+                },
+            },
+            // Blocks and the write-ahead log both live on the persistent volume mounted at /var/tempo.
+            storage: {
+                trace: {
+                    backend: "local",
+                    local: { path: "/var/tempo/traces" },
+                    wal: { path: "/var/tempo/wal" },
+                },
+            },
+            resources: settings.resources,
+            securityContext: RESTRICTED_CONTAINER,
+        },
+        securityContext: restrictedPod(10001),
+        serviceAccount: { create: true, automountServiceAccountToken: false },
+        service: { type: "ClusterIP" },
+        serviceMonitor: { enabled: serviceMonitors },
+        persistence: {
+            enabled: true,
+            size: settings.storageSize,
+            accessModes: ["ReadWriteOnce"],
+            ...(storageClass ? { storageClassName: storageClass } : {}),
+        },
+    };
+}
+
+/** Tempo, the trace store: receives OTLP, answers Grafana's queries. */
+export class Tempo extends pulumi.ComponentResource {
+    readonly release: k8s.helm.v3.Release;
+    /** `host:port` of Tempo's OTLP gRPC receiver (no scheme, as OTLP gRPC exporters take it). */
+    readonly otlpGrpcEndpoint: pulumi.Output<string>;
+    /** URL of Tempo's OTLP HTTP receiver. */
+    readonly otlpHttpEndpoint: pulumi.Output<string>;
+    /** URL Grafana's Tempo datasource queries. */
+    readonly queryUrl: pulumi.Output<string>;
+
+    constructor(name: string, args: TempoArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(componentType("Tempo"), name, {}, opts);
+        const releaseName = args.releaseName ?? "tempo";
+        this.release = installChart(
+            name,
+            {
+                chart: CHARTS.tempo,
+                releaseName,
+                namespace: args.namespace,
+                values: tempoValues({ ...args, releaseName }),
+                extraValues: args.settings.extraValues,
+            },
+            { parent: this },
+        );
+        this.otlpGrpcEndpoint = serviceUrl(this.release.name, this.release.namespace, TEMPO_PORTS.otlpGrpc, "", null);
+        this.otlpHttpEndpoint = serviceUrl(this.release.name, this.release.namespace, TEMPO_PORTS.otlpHttp);
+        this.queryUrl = serviceUrl(this.release.name, this.release.namespace, TEMPO_PORTS.http);
+        this.registerOutputs({
+            otlpGrpcEndpoint: this.otlpGrpcEndpoint,
+            otlpHttpEndpoint: this.otlpHttpEndpoint,
+            queryUrl: this.queryUrl,
+        });
+    }
+}

@@ -1,0 +1,17 @@
+import { ObservabilityStack } from "./components";
+import { readStackConfig } from "./config";
+
+const stack = new ObservabilityStack("gpu-observability", readStackConfig());
+
+export const {
+    namespace,
+    grafanaUrl,
+    grafanaAdminUser,
+    grafanaAdminPassword,
+    otlpGrpcEndpoint,
+    otlpHttpEndpoint,
+    lokiPushUrl,
+    prometheusUrl,
+    alertmanagerUrl,
+    tempoQueryUrl,
+} = stack.outputs();
