@@ -6,7 +6,7 @@ import { DcgmExporterConfig } from "../config/dcgmExporter";
 import { countersCsv } from "../config/dcgmCounters";
 import { HelmValues, installChart, serviceUrl } from "./helm";
 import { RESTRICTED_CONTAINER } from "./podSecurity";
-import { componentType, SubsystemArgs, ValuesInput } from "./subsystem";
+import { componentType, releaseOptions, SubsystemArgs, ValuesInput, valuesInput } from "./subsystem";
 
 export type DcgmExporterArgs = SubsystemArgs<DcgmExporterConfig>;
 
@@ -80,10 +80,10 @@ export class DcgmExporter extends pulumi.ComponentResource {
                 chart: CHARTS.dcgmExporter,
                 releaseName,
                 namespace: args.namespace,
-                values: dcgmExporterValues({ ...args, releaseName }),
+                values: dcgmExporterValues(valuesInput(args, releaseName)),
                 extraValues: args.settings.extraValues,
             },
-            { parent: this },
+            releaseOptions(this, args),
         );
         this.metricsUrl = serviceUrl(this.release.name, this.release.namespace, DCGM_EXPORTER_PORT, "/metrics");
         this.registerOutputs({ metricsUrl: this.metricsUrl });

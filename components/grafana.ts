@@ -6,7 +6,7 @@ import { GrafanaConfig } from "../config/grafana";
 import { DatasourceUrls, grafanaDatasources } from "./datasources";
 import { HelmValues, installChart, serviceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
-import { componentType, SubsystemArgs, ValuesInput } from "./subsystem";
+import { componentType, releaseOptions, SubsystemArgs, ValuesInput, valuesInput } from "./subsystem";
 
 export interface GrafanaArgs extends SubsystemArgs<GrafanaConfig> {
     /** URLs of the installed backends; each becomes a datasource. */
@@ -17,6 +17,8 @@ export const GRAFANA_PORT = 80;
 /** The label and annotation the dashboard sidecar loads ConfigMaps by. */
 export const DASHBOARD_LABEL = { key: "grafana_dashboard", value: "1" } as const;
 export const DASHBOARD_FOLDER_ANNOTATION = "grafana_folder";
+// The dashboard sidecar only copies ConfigMaps into a folder.
+const SIDECAR_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } };
 const ADMIN_SECRET_KEYS = { user: "admin-user", password: "admin-password" } as const;
 
 export interface GrafanaValuesInput extends ValuesInput<GrafanaConfig> {
@@ -38,7 +40,7 @@ export function grafanaValues(input: GrafanaValuesInput): HelmValues {
             "auth.anonymous": { enabled: false },
         },
         sidecar: {
-            resources: settings.resources,
+            resources: SIDECAR_RESOURCES,
             securityContext: RESTRICTED_CONTAINER,
             dashboards: {
                 enabled: true,
@@ -99,12 +101,12 @@ export class Grafana extends pulumi.ComponentResource {
         const values = pulumi
             .all([args.namespace, adminSecret.metadata.name, pulumi.output(args.datasources)])
             .apply(([namespace, adminSecretName, datasources]) =>
-                grafanaValues({ ...args, releaseName, namespace, adminSecretName, datasources }),
+                grafanaValues({ ...valuesInput(args, releaseName), namespace, adminSecretName, datasources }),
             );
         this.release = installChart(
             name,
             { chart: CHARTS.grafana, releaseName, namespace: args.namespace, values, extraValues: args.settings.extraValues },
-            { parent: this, dependsOn: [adminSecret] },
+            releaseOptions(this, args, adminSecret),
         );
         this.url = serviceUrl(this.release.name, this.release.namespace, GRAFANA_PORT);
         this.adminUser = pulumi.output(args.settings.adminUser);

@@ -4,7 +4,7 @@ import { CHARTS } from "../config/charts";
 import { LokiConfig } from "../config/loki";
 import { HelmValues, installChart, serviceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
-import { componentType, SubsystemArgs, ValuesInput } from "./subsystem";
+import { componentType, releaseOptions, SubsystemArgs, ValuesInput, valuesInput } from "./subsystem";
 
 export type LokiArgs = SubsystemArgs<LokiConfig>;
 
@@ -125,10 +125,10 @@ export class Loki extends pulumi.ComponentResource {
                 chart: CHARTS.loki,
                 releaseName,
                 namespace: args.namespace,
-                values: lokiValues({ ...args, releaseName }),
+                values: lokiValues(valuesInput(args, releaseName)),
                 extraValues: args.settings.extraValues,
             },
-            { parent: this },
+            releaseOptions(this, args),
         );
         this.pushUrl = serviceUrl(this.release.name, this.release.namespace, LOKI_HTTP_PORT, LOKI_PUSH_PATH);
         this.queryUrl = serviceUrl(this.release.name, this.release.namespace, LOKI_HTTP_PORT);

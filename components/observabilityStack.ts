@@ -37,45 +37,39 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const namespace = new k8s.core.v1.Namespace(name, { metadata: { name: config.namespace } }, { parent: this });
         this.namespace = namespace.metadata.name;
 
-        const common = {
-            namespace: this.namespace,
-            storageClass: config.storageClass,
-            serviceMonitors: config.prometheus.enabled,
-        };
+        const common = { namespace: this.namespace, storageClass: config.storageClass };
         const child = (subsystem: string) => `${name}-${subsystem}`;
 
         if (config.prometheus.enabled) {
             this.prometheus = new Prometheus(child("prometheus"), { ...common, settings: config.prometheus }, { parent: this });
         }
         // Monitors and rules need prometheus-operator's CRDs, which the Prometheus release installs.
-        const afterCrds: pulumi.ComponentResourceOptions = {
-            parent: this,
-            dependsOn: this.prometheus ? [this.prometheus.release] : [],
-        };
-        if (config.loki.enabled) this.loki = new Loki(child("loki"), { ...common, settings: config.loki }, afterCrds);
-        if (config.tempo.enabled) this.tempo = new Tempo(child("tempo"), { ...common, settings: config.tempo }, afterCrds);
+        const monitored = { ...common, monitoringCrds: this.prometheus?.release };
+        const asChild = { parent: this };
+        if (config.loki.enabled) this.loki = new Loki(child("loki"), { ...monitored, settings: config.loki }, asChild);
+        if (config.tempo.enabled) this.tempo = new Tempo(child("tempo"), { ...monitored, settings: config.tempo }, asChild);
         if (config.dcgmExporter.enabled) {
-            this.dcgmExporter = new DcgmExporter(child("dcgm-exporter"), { ...common, settings: config.dcgmExporter }, afterCrds);
+            this.dcgmExporter = new DcgmExporter(child("dcgm-exporter"), { ...monitored, settings: config.dcgmExporter }, asChild);
         }
         if (config.logs.enabled && this.loki) {
             this.promtail = new Promtail(
                 child("logs"),
-                { ...common, settings: config.logs, lokiPushUrl: this.loki.pushUrl },
-                afterCrds,
+                { ...monitored, settings: config.logs, lokiPushUrl: this.loki.pushUrl },
+                asChild,
             );
         }
         if (config.otelCollector.enabled && this.tempo) {
             this.otelCollector = new OtelCollector(
                 child("otel-collector"),
-                { ...common, settings: config.otelCollector, tracesEndpoint: this.tempo.otlpGrpcEndpoint },
-                afterCrds,
+                { ...monitored, settings: config.otelCollector, tracesEndpoint: this.tempo.otlpGrpcEndpoint },
+                asChild,
             );
         }
         if (config.grafana.enabled) {
             this.grafana = new Grafana(
                 child("grafana"),
                 {
-                    ...common,
+                    ...monitored,
                     settings: config.grafana,
                     datasources: {
                         prometheus: this.prometheus?.prometheusUrl,
@@ -84,7 +78,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                         tempo: this.tempo?.queryUrl,
                     },
                 },
-                afterCrds,
+                asChild,
             );
         }
         this.registerOutputs(this.outputs());

@@ -4,7 +4,7 @@ import { CHARTS } from "../config/charts";
 import { OtelCollectorConfig } from "../config/otelCollector";
 import { HelmValues, installChart, serviceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
-import { componentType, SubsystemArgs, ValuesInput } from "./subsystem";
+import { componentType, releaseOptions, SubsystemArgs, ValuesInput, valuesInput } from "./subsystem";
 
 export interface OtelCollectorArgs extends SubsystemArgs<OtelCollectorConfig> {
     /** Where traces go: Tempo's OTLP gRPC `host:port`. */
@@ -103,10 +103,10 @@ export class OtelCollector extends pulumi.ComponentResource {
                 chart: CHARTS.otelCollector,
                 releaseName,
                 namespace: args.namespace,
-                values: pulumi.output(args.tracesEndpoint).apply((endpoint) => otelCollectorValues({ ...args, releaseName }, endpoint)),
+                values: pulumi.output(args.tracesEndpoint).apply((endpoint) => otelCollectorValues(valuesInput(args, releaseName), endpoint)),
                 extraValues: args.settings.extraValues,
             },
-            { parent: this },
+            releaseOptions(this, args),
         );
         this.otlpGrpcEndpoint = serviceUrl(this.release.name, this.release.namespace, OTEL_COLLECTOR_PORTS.otlpGrpc, "", null);
         this.otlpHttpEndpoint = serviceUrl(this.release.name, this.release.namespace, OTEL_COLLECTOR_PORTS.otlpHttp);

@@ -6,7 +6,7 @@ import { PrometheusConfig } from "../config/prometheus";
 import { DASHBOARD_LABEL } from "./grafana";
 import { HelmValues, installChart, serviceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
-import { componentType, SubsystemArgs, ValuesInput } from "./subsystem";
+import { componentType, releaseOptions, SubsystemArgs, ValuesInput, valuesInput } from "./subsystem";
 
 export type PrometheusArgs = SubsystemArgs<PrometheusConfig>;
 
@@ -22,7 +22,11 @@ export function retentionSizeFor(storageSize: string): string {
 }
 
 const volumeClaim = (size: string, storageClass: string | undefined) => ({
+    // The CRD leaves apiVersion and kind free and the operator ignores them, but the operator's Go
+    // type (published as its OpenAPI schema) names itself: say so, and schema validators agree.
     volumeClaimTemplate: {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "EmbeddedPersistentVolumeClaim",
         spec: {
             accessModes: ["ReadWriteOnce"],
             resources: { requests: { storage: size } },
@@ -134,10 +138,10 @@ export class Prometheus extends pulumi.ComponentResource {
                 chart: CHARTS.kubePrometheusStack,
                 releaseName,
                 namespace: args.namespace,
-                values: prometheusValues({ ...args, releaseName }),
+                values: prometheusValues(valuesInput(args, releaseName)),
                 extraValues: args.settings.extraValues,
             },
-            { parent: this },
+            releaseOptions(this, args),
         );
         this.prometheusUrl = serviceUrl(pulumi.interpolate`${this.release.name}-prometheus`, this.release.namespace, PROMETHEUS_PORT);
         this.alertmanagerUrl = serviceUrl(pulumi.interpolate`${this.release.name}-alertmanager`, this.release.namespace, ALERTMANAGER_PORT);

@@ -4,7 +4,7 @@ import { CHARTS } from "../config/charts";
 import { LogsConfig } from "../config/logs";
 import { HelmValues, installChart } from "./helm";
 import { RESTRICTED_CONTAINER } from "./podSecurity";
-import { componentType, SubsystemArgs, ValuesInput } from "./subsystem";
+import { componentType, releaseOptions, SubsystemArgs, ValuesInput, valuesInput } from "./subsystem";
 
 export interface PromtailArgs extends SubsystemArgs<LogsConfig> {
     /** Loki's push URL. */
@@ -65,10 +65,10 @@ export class Promtail extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 values: pulumi
                     .all([args.namespace, args.lokiPushUrl])
-                    .apply(([namespace, url]) => promtailValues({ ...args, releaseName, namespace }, url)),
+                    .apply(([namespace, url]) => promtailValues({ ...valuesInput(args, releaseName), namespace }, url)),
                 extraValues: args.settings.extraValues,
             },
-            { parent: this },
+            releaseOptions(this, args),
         );
         this.registerOutputs({});
     }

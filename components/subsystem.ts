@@ -8,14 +8,40 @@ export interface SubsystemArgs<Settings> {
     settings: Settings;
     /** StorageClass for PersistentVolumeClaims; the cluster default when unset. */
     storageClass?: string;
-    /** Whether prometheus-operator's CRDs exist, so the chart may create ServiceMonitors. */
-    serviceMonitors: boolean;
+    /**
+     * The release that installs prometheus-operator's CRDs, when Prometheus is installed: the
+     * chart's ServiceMonitors are then on, and the release waits for it.
+     */
+    monitoringCrds?: pulumi.Resource;
     /** Helm release name; every Service name of the release derives from it. */
     releaseName?: string;
 }
 
-/** Arguments of a pure values function: everything but the namespace, which values never need. */
-export type ValuesInput<Settings> = Required<Pick<SubsystemArgs<Settings>, "settings" | "serviceMonitors" | "releaseName">> &
-    Pick<SubsystemArgs<Settings>, "storageClass">;
+/** Arguments of a pure values function. */
+export interface ValuesInput<Settings> {
+    settings: Settings;
+    releaseName: string;
+    storageClass?: string;
+    /** Whether the chart may render ServiceMonitors (prometheus-operator's CRDs are installed). */
+    serviceMonitors: boolean;
+}
+
+export function valuesInput<Settings>(args: SubsystemArgs<Settings>, releaseName: string): ValuesInput<Settings> {
+    return {
+        settings: args.settings,
+        releaseName,
+        storageClass: args.storageClass,
+        serviceMonitors: args.monitoringCrds !== undefined,
+    };
+}
+
+/** Options of a subsystem's release: a child of its component, after the CRDs its monitors need. */
+export function releaseOptions(
+    parent: pulumi.Resource,
+    args: SubsystemArgs<unknown>,
+    ...dependsOn: pulumi.Resource[]
+): pulumi.CustomResourceOptions {
+    return { parent, dependsOn: [...(args.monitoringCrds ? [args.monitoringCrds] : []), ...dependsOn] };
+}
 
 export const componentType = (name: string) => `gpu-observability:index:${name}`;

@@ -5,7 +5,7 @@ import { goDuration } from "../config/formats";
 import { TempoConfig } from "../config/tempo";
 import { HelmValues, installChart, serviceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
-import { componentType, SubsystemArgs, ValuesInput } from "./subsystem";
+import { componentType, releaseOptions, SubsystemArgs, ValuesInput, valuesInput } from "./subsystem";
 
 export type TempoArgs = SubsystemArgs<TempoConfig>;
 
@@ -73,10 +73,10 @@ export class Tempo extends pulumi.ComponentResource {
                 chart: CHARTS.tempo,
                 releaseName,
                 namespace: args.namespace,
-                values: tempoValues({ ...args, releaseName }),
+                values: tempoValues(valuesInput(args, releaseName)),
                 extraValues: args.settings.extraValues,
             },
-            { parent: this },
+            releaseOptions(this, args),
         );
         this.otlpGrpcEndpoint = serviceUrl(this.release.name, this.release.namespace, TEMPO_PORTS.otlpGrpc, "", null);
         this.otlpHttpEndpoint = serviceUrl(this.release.name, this.release.namespace, TEMPO_PORTS.otlpHttp);

@@ -23,6 +23,22 @@ export const stackConfigSchema = z.strictObject({
     logs: logsConfigSchema.prefault({}),
     otelCollector: otelCollectorConfigSchema.prefault({}),
     grafana: grafanaConfigSchema.prefault({}),
+}).superRefine((config, ctx) => {
+    // A subsystem that feeds another cannot run without it: say so rather than install a pod that
+    // retries into nothing.
+    const needs = [
+        { subsystem: "logs", on: "loki", what: "the log shipper pushes to Loki" },
+        { subsystem: "otelCollector", on: "tempo", what: "the collector exports traces to Tempo" },
+    ] as const;
+    for (const { subsystem, on, what } of needs) {
+        if (config[subsystem].enabled && !config[on].enabled) {
+            ctx.addIssue({
+                code: "custom",
+                path: [subsystem, "enabled"],
+                message: `is true while ${on}.enabled is false, but ${what}; enable ${on} or set ${subsystem}.enabled: false`,
+            });
+        }
+    }
 });
 
 /** The validated config, every default filled in. */

@@ -19,7 +19,7 @@ export function readStackConfig(): StackConfig {
         const key = fullKey.slice(PROJECT.length + 1);
         raw[key] = STRING_KEYS.has(key) ? text : decode(text);
     }
-    return validateStackConfig(raw, `${PROJECT}:`, `stack config of ${pulumi.getStack()}`);
+    return validateStackConfig(raw, `${PROJECT}:`, `config of stack "${pulumi.getStack()}"`);
 }
 
 function decode(text: string): unknown {

@@ -48,6 +48,7 @@ async function main() {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         load: () => require(path.join(PROJECT_DIR, "index")),
     });
+    if (run.error) throw run.error;
     const outDir = path.join(PROJECT_DIR, "plan", stack);
     fs.rmSync(outDir, { recursive: true, force: true });
     fs.mkdirSync(outDir, { recursive: true });

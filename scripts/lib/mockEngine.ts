@@ -23,6 +23,8 @@ export interface ProgramRun {
     /** Stack outputs, resolved; secret ones are listed in `secretOutputs`. */
     outputs: Record<string, unknown>;
     secretOutputs: string[];
+    /** What the program threw, if it did (invalid config, for one). */
+    error?: Error;
 }
 
 /** A stack's config as Pulumi hands it to a program: `project:key` -> text (objects as JSON). */
@@ -127,7 +129,13 @@ export async function runProgram(options: {
     await pulumi.runtime.setMocks(mocks, project, options.stack, false);
     pulumi.runtime.setMockOptions(new RecordingMonitor(mocks, resources), project, options.stack, false);
 
-    const exported = options.load();
+    let exported: Record<string, unknown>;
+    try {
+        exported = options.load();
+    } catch (error) {
+        await waitForRPCs();
+        return { resources, outputs: {}, secretOutputs: [], error: error as Error };
+    }
     const outputs: Record<string, unknown> = {};
     const secretOutputs: string[] = [];
     for (const [name, value] of Object.entries(exported)) {
@@ -138,10 +146,12 @@ export async function runProgram(options: {
         outputs[name] = await new Promise((resolve) => value.apply(resolve));
         if (await (value as any).isSecret) secretOutputs.push(name);
     }
-    // Registrations that no output depends on still settle before the run counts as done.
-    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    await waitForRPCs();
     return { resources, outputs, secretOutputs };
 }
+
+// Registrations that no output depends on still settle before a run counts as done.
+const waitForRPCs = () => (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 
 /** The Helm releases of a run, by release name. */
 export function helmReleases(run: ProgramRun): RegisteredResource[] {
