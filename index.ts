@@ -11,6 +11,7 @@ export const {
     otlpGrpcEndpoint,
     otlpHttpEndpoint,
     lokiPushUrl,
+    lokiQueryUrl,
     prometheusUrl,
     alertmanagerUrl,
     tempoQueryUrl,

@@ -94,6 +94,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             otlpGrpcEndpoint: this.otelCollector?.otlpGrpcEndpoint,
             otlpHttpEndpoint: this.otelCollector?.otlpHttpEndpoint,
             lokiPushUrl: this.loki?.pushUrl,
+            lokiQueryUrl: this.loki?.queryUrl,
             prometheusUrl: this.prometheus?.prometheusUrl,
             alertmanagerUrl: this.prometheus?.alertmanagerUrl,
             tempoQueryUrl: this.tempo?.queryUrl,
