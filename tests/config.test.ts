@@ -1,0 +1,135 @@
+// Stack config: one zod schema, Kubernetes' and Prometheus' own formats, and errors that name the
+// full key, say what was wrong and what is allowed, before anything is registered.
+import { goDuration, parseDuration, parseQuantity, stackConfigSchema, validateStackConfig } from "../config";
+import { ConfigError } from "../config/errors";
+import { runIndex, stackConfig } from "./helpers/run";
+
+describe("Kubernetes quantities (apimachinery's grammar)", () => {
+    it.each([
+        ["500m", 0.5],
+        ["2", 2],
+        ["1.5", 1.5],
+        ["128Mi", 128 * 2 ** 20],
+        ["1.5Gi", 1.5 * 2 ** 30],
+        ["10G", 1e10],
+        ["1e3", 1000],
+        ["100k", 1e5],
+        [".5Ki", 512],
+    ])("reads %s as %d", (text, value) => {
+        expect(parseQuantity(text)).toBeCloseTo(value);
+    });
+
+    it.each(["", "10GB", "1.5 Gi", "Gi", "ten", "1h", "10gi", "1..5", "--1"])("refuses %j", (text) => {
+        expect(parseQuantity(text)).toBeUndefined();
+    });
+});
+
+describe("durations (Prometheus' grammar)", () => {
+    it.each([
+        ["30s", 30_000],
+        ["7d", 7 * 86_400_000],
+        ["1h30m", 5_400_000],
+        ["2w", 14 * 86_400_000],
+        ["500ms", 500],
+    ])("reads %s as %d ms", (text, ms) => {
+        expect(parseDuration(text)).toBe(ms);
+    });
+
+    it.each(["", "7 days", "1.5h", "30m1h", "-1d", "7D", "h"])("refuses %j", (text) => {
+        expect(parseDuration(text)).toBeUndefined();
+    });
+
+    it.each([
+        ["7d", "168h"],
+        ["3d", "72h"],
+        ["90m", "90m"],
+        ["45s", "45s"],
+        ["1500ms", "1500ms"],
+    ])("writes %s as the Go duration %s for Tempo", (prom, go) => {
+        expect(goDuration(prom)).toBe(go);
+    });
+});
+
+describe("defaults", () => {
+    const config = validateStackConfig({});
+
+    it("fills every subsystem in, enabled", () => {
+        for (const key of ["loki", "tempo", "prometheus", "dcgmExporter", "logs", "otelCollector", "grafana"] as const) {
+            expect(config[key].enabled).toBe(true);
+            expect(config[key].extraValues).toEqual({});
+        }
+    });
+
+    it("uses namespace observability, 7 days of logs, Promtail and the GPU feature discovery label", () => {
+        expect(config.namespace).toBe("observability");
+        expect(config.storageClass).toBeUndefined();
+        expect(config.loki.retention).toBe("7d");
+        expect(config.logs.shipper).toBe("promtail");
+        expect(config.dcgmExporter.nodeSelector).toEqual({ "nvidia.com/gpu.present": "true" });
+        expect(config.dcgmExporter.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+    });
+
+    it("keeps a subsystem's other defaults when one of its keys is set", () => {
+        const partial = validateStackConfig({ loki: { retention: "3d", resources: { limits: { memory: "2Gi" } } } });
+        expect(partial.loki.storageSize).toBe("10Gi");
+        expect(partial.loki.resources).toEqual({ requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "2Gi" } });
+    });
+
+    it("accepts its own output again unchanged", () => {
+        expect(stackConfigSchema.parse(config)).toEqual(config);
+    });
+});
+
+// Each bad config: the full key named, and words of what was wrong and of what is allowed.
+const BAD_CONFIGS: [string, Record<string, unknown>, string, RegExp][] = [
+    ["an unknown top-level key", { lokii: {} }, "gpu-observability:lokii", /not a known key; allowed here: namespace, storageClass, loki/],
+    ["an unknown subsystem key", { loki: { retension: "7d" } }, "gpu-observability:loki.retension", /allowed here: enabled, retention/],
+    ["an invalid namespace", { namespace: "Observability" }, "gpu-observability:namespace", /not a valid name; use lower-case letters/],
+    ["a namespace that is too long", { namespace: "a".repeat(64) }, "gpu-observability:namespace", /at most 63/],
+    ["an invalid StorageClass name", { storageClass: "Fast SSD" }, "gpu-observability:storageClass", /not a valid object name/],
+    ["a retention that is no duration", { loki: { retention: "7 days" } }, "gpu-observability:loki.retention", /not a positive duration; use .* 7d/],
+    ["a zero retention", { tempo: { retention: "0d" } }, "gpu-observability:tempo.retention", /not a positive duration/],
+    ["a storage size that is no quantity", { loki: { storageSize: "10GB" } }, "gpu-observability:loki.storageSize", /not a positive Kubernetes quantity; use .* 10Gi/],
+    ["a negative storage size", { prometheus: { storageSize: "-5Gi" } }, "gpu-observability:prometheus.storageSize", /not a positive Kubernetes quantity/],
+    ["a CPU request that is no quantity", { grafana: { resources: { requests: { cpu: "lots" } } } }, "gpu-observability:grafana.resources.requests.cpu", /use cores or millicores such as 250m/],
+    ["a request above its limit", { tempo: { resources: { requests: { memory: "4Gi" } } } }, "gpu-observability:tempo.resources.requests.memory", /more than the limit 1Gi/],
+    ["a boolean given as text", { loki: { enabled: "no" } }, "gpu-observability:loki.enabled", /expected boolean, got string "no"/],
+    ["a subsystem given as text", { prometheus: "on" }, "gpu-observability:prometheus", /expected object, got string "on"/],
+    ["a log shipper that does not exist", { logs: { shipper: "fluentd" } }, "gpu-observability:logs.shipper", /"fluentd" is not allowed; use one of "promtail"/],
+    ["an invalid node selector label key", { dcgmExporter: { nodeSelector: { "nvidia com/gpu": "true" } } }, "gpu-observability:dcgmExporter.nodeSelector.nvidia com/gpu", /not a valid label key/],
+    ["an invalid node selector label value", { dcgmExporter: { nodeSelector: { "nvidia.com/gpu.present": "yes please" } } }, "gpu-observability:dcgmExporter.nodeSelector.nvidia.com/gpu.present", /not a valid label value/],
+    ["an empty node selector", { dcgmExporter: { nodeSelector: {} } }, "gpu-observability:dcgmExporter.nodeSelector", /restricted to GPU nodes/],
+    ["a toleration with an unknown operator", { dcgmExporter: { tolerations: [{ key: "nvidia.com/gpu", operator: "Maybe" }] } }, "gpu-observability:dcgmExporter.tolerations[0].operator", /use one of "Exists", "Equal"/],
+    ["a counter that is no DCGM field", { dcgmExporter: { counters: [{ field: "GPU_UTIL", type: "gauge", help: "x" }] } }, "gpu-observability:dcgmExporter.counters[0].field", /DCGM_FI_\* name/],
+    ["an empty counter list", { dcgmExporter: { counters: [] } }, "gpu-observability:dcgmExporter.counters", /minimum is 1/],
+    ["a fractional replica count", { otelCollector: { replicas: 1.5 } }, "gpu-observability:otelCollector.replicas", /expected int/],
+    ["an invalid Grafana admin user", { grafana: { adminUser: "admin user" } }, "gpu-observability:grafana.adminUser", /not a valid user name/],
+    ["extra values that are not an object", { grafana: { extraValues: ["a"] } }, "gpu-observability:grafana.extraValues", /expected record, got a list/],
+    ["logs shipped to a disabled Loki", { loki: { enabled: false } }, "gpu-observability:logs.enabled", /loki.enabled is false.*enable loki or set logs.enabled: false/],
+    ["traces exported to a disabled Tempo", { tempo: { enabled: false } }, "gpu-observability:otelCollector.enabled", /enable tempo or set otelCollector.enabled: false/],
+];
+
+describe("bad stack config", () => {
+    it.each(BAD_CONFIGS)("refuses %s, naming the key", async (_what, config, key, message) => {
+        const run = await runIndex(stackConfig(config));
+        expect(run.error).toBeInstanceOf(Error);
+        const line = run.error!.message.split("\n").find((l) => l.includes(`${key}:`));
+        expect(line).toBeDefined();
+        expect(line).toMatch(message);
+        expect(run.resources).toEqual([]);
+    });
+
+    it("lists every problem in one message, each on its own line", () => {
+        expect(() => validateStackConfig({ namespace: "A", loki: { retention: "x" } }, "gpu-observability:")).toThrow(
+            /2 problems\):\n {2}- gpu-observability:namespace: .*\n {2}- gpu-observability:loki.retention: /,
+        );
+    });
+
+    it("throws a ConfigError, which the Pulumi CLI prints without a stack trace", () => {
+        expect(() => validateStackConfig({ namespace: 1 })).toThrow(ConfigError);
+    });
+
+    it("names keys without the stack prefix when the args come from a program", () => {
+        expect(() => validateStackConfig({ loki: { retention: "soon" } })).toThrow(/\n {2}- loki.retention: "soon"/);
+    });
+});
