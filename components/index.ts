@@ -1,10 +1,10 @@
 // Every public component, on one screen.
-export { DcgmExporter, DcgmExporterArgs, dcgmExporterValues } from "./dcgmExporter";
+export { DcgmExporter, type DcgmExporterArgs, dcgmExporterValues } from "./dcgmExporter";
 export { DATASOURCE_UIDS, grafanaDatasources } from "./datasources";
-export { Grafana, GrafanaArgs, grafanaValues } from "./grafana";
-export { Loki, LokiArgs, lokiValues } from "./loki";
-export { ObservabilityStack, ObservabilityStackArgs } from "./observabilityStack";
-export { OtelCollector, OtelCollectorArgs, otelCollectorValues } from "./otelCollector";
-export { Prometheus, PrometheusArgs, prometheusValues } from "./prometheus";
-export { Promtail, PromtailArgs, promtailValues } from "./promtail";
-export { Tempo, TempoArgs, tempoValues } from "./tempo";
+export { Grafana, type GrafanaArgs, grafanaValues } from "./grafana";
+export { Loki, type LokiArgs, lokiValues } from "./loki";
+export { ObservabilityStack, type ObservabilityStackArgs } from "./observabilityStack";
+export { OtelCollector, type OtelCollectorArgs, otelCollectorValues } from "./otelCollector";
+export { Prometheus, type PrometheusArgs, prometheusValues } from "./prometheus";
+export { Promtail, type PromtailArgs, promtailValues } from "./promtail";
+export { Tempo, type TempoArgs, tempoValues } from "./tempo";

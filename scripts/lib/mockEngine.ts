@@ -1,9 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-// The mock monitor is not part of the SDK's root exports; subclassing it is the only way to see
-// each registration's parent and dependencies, which the public `Mocks` callback does not get.
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import YAML from "yaml";
 
 /** One resource the program registered, as the engine would have received it. */
@@ -72,24 +69,22 @@ const stripSecure = (v: unknown): unknown =>
             ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, stripSecure(x)]))
             : v;
 
-class RecordingMonitor extends MockMonitor {
-    constructor(
-        mocks: pulumi.runtime.Mocks,
-        private readonly records: RegisteredResource[],
-    ) {
-        super(mocks);
-    }
-
-    // `newResource` runs synchronously at the start of the parent's registerResource, so the last
-    // record is this request's.
-    override async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
-        const done = super.registerResource(req, callback);
-        const record = this.records[this.records.length - 1];
+/**
+ * Records each registration's parent, dependencies and URN, which the public `Mocks` callback does
+ * not get. The SDK's mock monitor calls `newResource` synchronously at the start of its
+ * registerResource, so the last record is always the current request's.
+ */
+function recordRegistrations(records: RegisteredResource[]): void {
+    const monitor = (pulumi.runtime as unknown as { getMonitor(): any }).getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: unknown, response: unknown) => void) => {
+        const done = register(req, callback);
+        const record = records[records.length - 1];
         record.parent = req.getParent();
         record.dependencies = req.getDependenciesList();
-        record.urn = (this as any).newUrn(req.getParent(), req.getType(), req.getName());
+        record.urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
         return done;
-    }
+    };
 }
 
 /**
@@ -127,7 +122,7 @@ export async function runProgram(options: {
         call: (args) => args.inputs,
     };
     await pulumi.runtime.setMocks(mocks, project, options.stack, false);
-    pulumi.runtime.setMockOptions(new RecordingMonitor(mocks, resources), project, options.stack, false);
+    recordRegistrations(resources);
 
     let exported: Record<string, unknown>;
     try {

@@ -10,7 +10,7 @@ import {
     StackConfigFile,
 } from "../../scripts/lib/mockEngine";
 
-export { PROJECT_DIR, ProgramRun, RegisteredResource };
+export { PROJECT_DIR, type ProgramRun, type RegisteredResource };
 
 /** Pulumi.dev.yaml as Pulumi hands it to the program. */
 export const devStackConfig = (): StackConfigFile => readStackFile(path.join(PROJECT_DIR, "Pulumi.dev.yaml"));
