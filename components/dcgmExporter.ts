@@ -4,9 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../config/charts";
 import { DcgmExporterConfig } from "../config/dcgmExporter";
 import { countersCsv } from "../config/dcgmCounters";
-import { HelmValues, installChart, serviceUrl } from "./helm";
+import { HelmValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER } from "./podSecurity";
-import { componentType, releaseOptions, SubsystemArgs, ValuesInput, valuesInput } from "./subsystem";
+import { componentType, installSubsystem, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export type DcgmExporterArgs = SubsystemArgs<DcgmExporterConfig>;
 
@@ -73,19 +73,12 @@ export class DcgmExporter extends pulumi.ComponentResource {
 
     constructor(name: string, args: DcgmExporterArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("DcgmExporter"), name, {}, opts);
-        const releaseName = args.releaseName ?? "dcgm-exporter";
-        this.release = installChart(
-            name,
-            {
-                chart: CHARTS.dcgmExporter,
-                releaseName,
-                namespace: args.namespace,
-                values: dcgmExporterValues(valuesInput(args, releaseName)),
-                extraValues: args.settings.extraValues,
-            },
-            releaseOptions(this, args),
-        );
-        this.metricsUrl = serviceUrl(this.release.name, this.release.namespace, DCGM_EXPORTER_PORT, "/metrics");
+        this.release = installSubsystem(this, name, args, {
+            chart: CHARTS.dcgmExporter,
+            defaultReleaseName: "dcgm-exporter",
+            values: dcgmExporterValues,
+        });
+        this.metricsUrl = releaseServiceUrl(this.release, DCGM_EXPORTER_PORT, { path: "/metrics" });
         this.registerOutputs({ metricsUrl: this.metricsUrl });
     }
 }

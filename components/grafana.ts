@@ -4,9 +4,9 @@ import * as random from "@pulumi/random";
 import { CHARTS } from "../config/charts";
 import { GrafanaConfig } from "../config/grafana";
 import { DatasourceUrls, grafanaDatasources } from "./datasources";
-import { HelmValues, installChart, serviceUrl } from "./helm";
+import { HelmValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
-import { componentType, releaseOptions, SubsystemArgs, ValuesInput, valuesInput } from "./subsystem";
+import { componentType, installSubsystem, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export interface GrafanaArgs extends SubsystemArgs<GrafanaConfig> {
     /** URLs of the installed backends; each becomes a datasource. */
@@ -14,6 +14,7 @@ export interface GrafanaArgs extends SubsystemArgs<GrafanaConfig> {
 }
 
 export const GRAFANA_PORT = 80;
+const DEFAULT_RELEASE_NAME = "grafana";
 /** The label and annotation the dashboard sidecar loads ConfigMaps by. */
 export const DASHBOARD_LABEL = { key: "grafana_dashboard", value: "1" } as const;
 export const DASHBOARD_FOLDER_ANNOTATION = "grafana_folder";
@@ -87,7 +88,7 @@ export class Grafana extends pulumi.ComponentResource {
 
     constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("Grafana"), name, {}, opts);
-        const releaseName = args.releaseName ?? "grafana";
+        const releaseName = args.releaseName ?? DEFAULT_RELEASE_NAME;
         const password = new random.RandomPassword(`${name}-admin`, { length: 32, special: false }, { parent: this });
         const adminSecret = new k8s.core.v1.Secret(
             `${name}-admin`,
@@ -98,17 +99,18 @@ export class Grafana extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const values = pulumi
-            .all([args.namespace, adminSecret.metadata.name, pulumi.output(args.datasources)])
-            .apply(([namespace, adminSecretName, datasources]) =>
-                grafanaValues({ ...valuesInput(args, releaseName), namespace, adminSecretName, datasources }),
-            );
-        this.release = installChart(
-            name,
-            { chart: CHARTS.grafana, releaseName, namespace: args.namespace, values, extraValues: args.settings.extraValues },
-            releaseOptions(this, args, adminSecret),
-        );
-        this.url = serviceUrl(this.release.name, this.release.namespace, GRAFANA_PORT);
+        this.release = installSubsystem(this, name, args, {
+            chart: CHARTS.grafana,
+            defaultReleaseName: DEFAULT_RELEASE_NAME,
+            values: (input) =>
+                pulumi
+                    .all([args.namespace, adminSecret.metadata.name, pulumi.output(args.datasources)])
+                    .apply(([namespace, adminSecretName, datasources]) =>
+                        grafanaValues({ ...input, namespace, adminSecretName, datasources }),
+                    ),
+            dependsOn: [adminSecret],
+        });
+        this.url = releaseServiceUrl(this.release, GRAFANA_PORT);
         this.adminUser = pulumi.output(args.settings.adminUser);
         this.adminPassword = pulumi.secret(password.result);
         this.registerOutputs({ url: this.url, adminUser: this.adminUser, adminPassword: this.adminPassword });

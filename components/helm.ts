@@ -49,13 +49,15 @@ export function installChart(
     );
 }
 
-/** In-cluster URL of a Service: `http://<service>.<namespace>.svc.cluster.local:<port><path>`. */
-export function serviceUrl(
-    service: pulumi.Input<string>,
-    namespace: pulumi.Input<string>,
+/**
+ * In-cluster URL of a Service the release renders, `http://<release><suffix>.<namespace>.svc.cluster.local:<port><path>`,
+ * built from the release's own outputs so that whoever uses it waits for the release.
+ */
+export function releaseServiceUrl(
+    release: k8s.helm.v3.Release,
     port: number,
-    urlPath = "",
-    scheme: string | null = "http",
+    { suffix = "", path = "", scheme = "http" }: { suffix?: string; path?: string; scheme?: string | null } = {},
 ): pulumi.Output<string> {
-    return pulumi.interpolate`${scheme ? `${scheme}://` : ""}${service}.${namespace}.svc.cluster.local:${port}${urlPath}`;
+    const prefix = scheme ? `${scheme}://` : "";
+    return pulumi.interpolate`${prefix}${release.name}${suffix}.${release.namespace}.svc.cluster.local:${port}${path}`;
 }

@@ -2,9 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../config/charts";
 import { LokiConfig } from "../config/loki";
-import { HelmValues, installChart, serviceUrl } from "./helm";
+import { HelmValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
-import { componentType, releaseOptions, SubsystemArgs, ValuesInput, valuesInput } from "./subsystem";
+import { componentType, installSubsystem, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export type LokiArgs = SubsystemArgs<LokiConfig>;
 
@@ -118,20 +118,9 @@ export class Loki extends pulumi.ComponentResource {
 
     constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("Loki"), name, {}, opts);
-        const releaseName = args.releaseName ?? "loki";
-        this.release = installChart(
-            name,
-            {
-                chart: CHARTS.loki,
-                releaseName,
-                namespace: args.namespace,
-                values: lokiValues(valuesInput(args, releaseName)),
-                extraValues: args.settings.extraValues,
-            },
-            releaseOptions(this, args),
-        );
-        this.pushUrl = serviceUrl(this.release.name, this.release.namespace, LOKI_HTTP_PORT, LOKI_PUSH_PATH);
-        this.queryUrl = serviceUrl(this.release.name, this.release.namespace, LOKI_HTTP_PORT);
+        this.release = installSubsystem(this, name, args, { chart: CHARTS.loki, defaultReleaseName: "loki", values: lokiValues });
+        this.pushUrl = releaseServiceUrl(this.release, LOKI_HTTP_PORT, { path: LOKI_PUSH_PATH });
+        this.queryUrl = releaseServiceUrl(this.release, LOKI_HTTP_PORT);
         this.registerOutputs({ pushUrl: this.pushUrl, queryUrl: this.queryUrl });
     }
 }

@@ -2,9 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../config/charts";
 import { OtelCollectorConfig } from "../config/otelCollector";
-import { HelmValues, installChart, serviceUrl } from "./helm";
+import { HelmValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
-import { componentType, releaseOptions, SubsystemArgs, ValuesInput, valuesInput } from "./subsystem";
+import { componentType, installSubsystem, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export interface OtelCollectorArgs extends SubsystemArgs<OtelCollectorConfig> {
     /** Where traces go: Tempo's OTLP gRPC `host:port`. */
@@ -96,20 +96,13 @@ export class OtelCollector extends pulumi.ComponentResource {
 
     constructor(name: string, args: OtelCollectorArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("OtelCollector"), name, {}, opts);
-        const releaseName = args.releaseName ?? "otel-collector";
-        this.release = installChart(
-            name,
-            {
-                chart: CHARTS.otelCollector,
-                releaseName,
-                namespace: args.namespace,
-                values: pulumi.output(args.tracesEndpoint).apply((endpoint) => otelCollectorValues(valuesInput(args, releaseName), endpoint)),
-                extraValues: args.settings.extraValues,
-            },
-            releaseOptions(this, args),
-        );
-        this.otlpGrpcEndpoint = serviceUrl(this.release.name, this.release.namespace, OTEL_COLLECTOR_PORTS.otlpGrpc, "", null);
-        this.otlpHttpEndpoint = serviceUrl(this.release.name, this.release.namespace, OTEL_COLLECTOR_PORTS.otlpHttp);
+        this.release = installSubsystem(this, name, args, {
+            chart: CHARTS.otelCollector,
+            defaultReleaseName: "otel-collector",
+            values: (input) => pulumi.output(args.tracesEndpoint).apply((endpoint) => otelCollectorValues(input, endpoint)),
+        });
+        this.otlpGrpcEndpoint = releaseServiceUrl(this.release, OTEL_COLLECTOR_PORTS.otlpGrpc, { scheme: null });
+        this.otlpHttpEndpoint = releaseServiceUrl(this.release, OTEL_COLLECTOR_PORTS.otlpHttp);
         this.registerOutputs({ otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint });
     }
 }

@@ -4,9 +4,9 @@ import { CHARTS } from "../config/charts";
 import { parseQuantity } from "../config/formats";
 import { PrometheusConfig } from "../config/prometheus";
 import { DASHBOARD_LABEL } from "./grafana";
-import { HelmValues, installChart, serviceUrl } from "./helm";
+import { HelmValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
-import { componentType, releaseOptions, SubsystemArgs, ValuesInput, valuesInput } from "./subsystem";
+import { componentType, installSubsystem, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export type PrometheusArgs = SubsystemArgs<PrometheusConfig>;
 
@@ -131,20 +131,13 @@ export class Prometheus extends pulumi.ComponentResource {
 
     constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("Prometheus"), name, {}, opts);
-        const releaseName = args.releaseName ?? "kube-prometheus-stack";
-        this.release = installChart(
-            name,
-            {
-                chart: CHARTS.kubePrometheusStack,
-                releaseName,
-                namespace: args.namespace,
-                values: prometheusValues(valuesInput(args, releaseName)),
-                extraValues: args.settings.extraValues,
-            },
-            releaseOptions(this, args),
-        );
-        this.prometheusUrl = serviceUrl(pulumi.interpolate`${this.release.name}-prometheus`, this.release.namespace, PROMETHEUS_PORT);
-        this.alertmanagerUrl = serviceUrl(pulumi.interpolate`${this.release.name}-alertmanager`, this.release.namespace, ALERTMANAGER_PORT);
+        this.release = installSubsystem(this, name, args, {
+            chart: CHARTS.kubePrometheusStack,
+            defaultReleaseName: "kube-prometheus-stack",
+            values: prometheusValues,
+        });
+        this.prometheusUrl = releaseServiceUrl(this.release, PROMETHEUS_PORT, { suffix: "-prometheus" });
+        this.alertmanagerUrl = releaseServiceUrl(this.release, ALERTMANAGER_PORT, { suffix: "-alertmanager" });
         this.registerOutputs({ prometheusUrl: this.prometheusUrl, alertmanagerUrl: this.alertmanagerUrl });
     }
 }

@@ -2,9 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../config/charts";
 import { LogsConfig } from "../config/logs";
-import { HelmValues, installChart } from "./helm";
+import { HelmValues } from "./helm";
 import { RESTRICTED_CONTAINER } from "./podSecurity";
-import { componentType, releaseOptions, SubsystemArgs, ValuesInput, valuesInput } from "./subsystem";
+import { componentType, installSubsystem, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export interface PromtailArgs extends SubsystemArgs<LogsConfig> {
     /** Loki's push URL. */
@@ -56,20 +56,12 @@ export class Promtail extends pulumi.ComponentResource {
 
     constructor(name: string, args: PromtailArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("Promtail"), name, {}, opts);
-        const releaseName = args.releaseName ?? "promtail";
-        this.release = installChart(
-            name,
-            {
-                chart: CHARTS.promtail,
-                releaseName,
-                namespace: args.namespace,
-                values: pulumi
-                    .all([args.namespace, args.lokiPushUrl])
-                    .apply(([namespace, url]) => promtailValues({ ...valuesInput(args, releaseName), namespace }, url)),
-                extraValues: args.settings.extraValues,
-            },
-            releaseOptions(this, args),
-        );
+        this.release = installSubsystem(this, name, args, {
+            chart: CHARTS.promtail,
+            defaultReleaseName: "promtail",
+            values: (input) =>
+                pulumi.all([args.namespace, args.lokiPushUrl]).apply(([namespace, url]) => promtailValues({ ...input, namespace }, url)),
+        });
         this.registerOutputs({});
     }
 }

@@ -1,4 +1,7 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ChartPin } from "../config/charts";
+import { HelmValues, installChart } from "./helm";
 
 /** What every subsystem component takes besides its own settings. */
 export interface SubsystemArgs<Settings> {
@@ -26,22 +29,43 @@ export interface ValuesInput<Settings> {
     serviceMonitors: boolean;
 }
 
-export function valuesInput<Settings>(args: SubsystemArgs<Settings>, releaseName: string): ValuesInput<Settings> {
-    return {
-        settings: args.settings,
-        releaseName,
-        storageClass: args.storageClass,
-        serviceMonitors: args.monitoringCrds !== undefined,
-    };
+/** How a subsystem installs its chart. */
+export interface SubsystemChart<Settings> {
+    chart: ChartPin;
+    defaultReleaseName: string;
+    /** The release's values; an Output where they depend on other components' endpoints. */
+    values: (input: ValuesInput<Settings>) => pulumi.Input<HelmValues>;
+    /** What the release waits for besides prometheus-operator's CRDs. */
+    dependsOn?: pulumi.Resource[];
 }
 
-/** Options of a subsystem's release: a child of its component, after the CRDs its monitors need. */
-export function releaseOptions(
-    parent: pulumi.Resource,
-    args: SubsystemArgs<unknown>,
-    ...dependsOn: pulumi.Resource[]
-): pulumi.CustomResourceOptions {
-    return { parent, dependsOn: [...(args.monitoringCrds ? [args.monitoringCrds] : []), ...dependsOn] };
+/**
+ * Installs a subsystem's chart as a child of its component: values from its settings, the user's
+ * extraValues merged last, after the CRDs its monitors need.
+ */
+export function installSubsystem<Settings extends { extraValues: HelmValues }>(
+    component: pulumi.ComponentResource,
+    name: string,
+    args: SubsystemArgs<Settings>,
+    { chart, defaultReleaseName, values, dependsOn = [] }: SubsystemChart<Settings>,
+): k8s.helm.v3.Release {
+    const releaseName = args.releaseName ?? defaultReleaseName;
+    return installChart(
+        name,
+        {
+            chart,
+            releaseName,
+            namespace: args.namespace,
+            values: values({
+                settings: args.settings,
+                releaseName,
+                storageClass: args.storageClass,
+                serviceMonitors: args.monitoringCrds !== undefined,
+            }),
+            extraValues: args.settings.extraValues,
+        },
+        { parent: component, dependsOn: [...(args.monitoringCrds ? [args.monitoringCrds] : []), ...dependsOn] },
+    );
 }
 
 export const componentType = (name: string) => `gpu-observability:index:${name}`;

@@ -3,9 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../config/charts";
 import { goDuration } from "../config/formats";
 import { TempoConfig } from "../config/tempo";
-import { HelmValues, installChart, serviceUrl } from "./helm";
+import { HelmValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
-import { componentType, releaseOptions, SubsystemArgs, ValuesInput, valuesInput } from "./subsystem";
+import { componentType, installSubsystem, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export type TempoArgs = SubsystemArgs<TempoConfig>;
 
@@ -66,21 +66,10 @@ export class Tempo extends pulumi.ComponentResource {
 
     constructor(name: string, args: TempoArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("Tempo"), name, {}, opts);
-        const releaseName = args.releaseName ?? "tempo";
-        this.release = installChart(
-            name,
-            {
-                chart: CHARTS.tempo,
-                releaseName,
-                namespace: args.namespace,
-                values: tempoValues(valuesInput(args, releaseName)),
-                extraValues: args.settings.extraValues,
-            },
-            releaseOptions(this, args),
-        );
-        this.otlpGrpcEndpoint = serviceUrl(this.release.name, this.release.namespace, TEMPO_PORTS.otlpGrpc, "", null);
-        this.otlpHttpEndpoint = serviceUrl(this.release.name, this.release.namespace, TEMPO_PORTS.otlpHttp);
-        this.queryUrl = serviceUrl(this.release.name, this.release.namespace, TEMPO_PORTS.http);
+        this.release = installSubsystem(this, name, args, { chart: CHARTS.tempo, defaultReleaseName: "tempo", values: tempoValues });
+        this.otlpGrpcEndpoint = releaseServiceUrl(this.release, TEMPO_PORTS.otlpGrpc, { scheme: null });
+        this.otlpHttpEndpoint = releaseServiceUrl(this.release, TEMPO_PORTS.otlpHttp);
+        this.queryUrl = releaseServiceUrl(this.release, TEMPO_PORTS.http);
         this.registerOutputs({
             otlpGrpcEndpoint: this.otlpGrpcEndpoint,
             otlpHttpEndpoint: this.otlpHttpEndpoint,
