@@ -19,7 +19,7 @@ export interface DatasourceUrls {
 type Datasource = Record<string, unknown> & { name: string; type: string; uid: string; url: string };
 
 /** Grafana's datasource provisioning entries for the installed backends, linked to each other. */
-export function grafanaDatasources(urls: DatasourceUrls): Datasource[] {
+export function grafanaDatasources(urls: DatasourceUrls, lokiTenant?: string): Datasource[] {
     const datasources: Datasource[] = [];
     if (urls.prometheus) {
         datasources.push({
@@ -46,8 +46,11 @@ export function grafanaDatasources(urls: DatasourceUrls): Datasource[] {
             url: urls.loki,
             access: "proxy",
             editable: false,
+            // A multi-tenant Loki answers only queries that name their tenant.
+            ...(lokiTenant ? { secureJsonData: { httpHeaderValue1: lokiTenant } } : {}),
             jsonData: {
                 maxLines: 1000,
+                ...(lokiTenant ? { httpHeaderName1: "X-Scope-OrgID" } : {}),
                 ...(urls.tempo
                     ? {
                           // A W3C/OTel trace id (32 hex digits) in a log line, as logfmt or JSON writes it.

@@ -73,9 +73,10 @@ export class DcgmExporter extends pulumi.ComponentResource {
 
     constructor(name: string, args: DcgmExporterArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("DcgmExporter"), name, {}, opts);
+        const releaseName = args.releaseName ?? "dcgm-exporter";
         this.release = installSubsystem(this, name, args, {
             chart: CHARTS.dcgmExporter,
-            defaultReleaseName: "dcgm-exporter",
+            releaseName,
             values: dcgmExporterValues,
         });
         this.metricsUrl = releaseServiceUrl(this.release, DCGM_EXPORTER_PORT, { path: "/metrics" });

@@ -6,15 +6,17 @@ import { GrafanaConfig } from "../config/grafana";
 import { DatasourceUrls, grafanaDatasources } from "./datasources";
 import { HelmValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
-import { componentType, installSubsystem, SubsystemArgs, ValuesInput } from "./subsystem";
+import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export interface GrafanaArgs extends SubsystemArgs<GrafanaConfig> {
     /** URLs of the installed backends; each becomes a datasource. */
     datasources: { [K in keyof DatasourceUrls]?: pulumi.Input<string> };
+    /** Loki tenant to query as, when Loki is multi-tenant. */
+    lokiTenant?: string;
 }
 
 export const GRAFANA_PORT = 80;
-const DEFAULT_RELEASE_NAME = "grafana";
+export const GRAFANA_CONTAINER_PORT = 3000;
 /** The label and annotation the dashboard sidecar loads ConfigMaps by. */
 export const DASHBOARD_LABEL = { key: "grafana_dashboard", value: "1" } as const;
 export const DASHBOARD_FOLDER_ANNOTATION = "grafana_folder";
@@ -22,21 +24,28 @@ export const DASHBOARD_FOLDER_ANNOTATION = "grafana_folder";
 const SIDECAR_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } };
 const ADMIN_SECRET_KEYS = { user: "admin-user", password: "admin-password" } as const;
 
+/** Labels of Grafana's pods, as the chart's Service selects them. */
+export const grafanaPods = (releaseName: string) => ({ "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": releaseName });
+
 export interface GrafanaValuesInput extends ValuesInput<GrafanaConfig> {
     namespace: string;
     adminSecretName: string;
     datasources: DatasourceUrls;
+    /** Loki tenant Grafana queries as, when Loki is multi-tenant. */
+    lokiTenant?: string;
 }
 
 /** Helm values of the Grafana chart: provisioned datasources, dashboards from labelled ConfigMaps. */
 export function grafanaValues(input: GrafanaValuesInput): HelmValues {
     const { settings, storageClass, serviceMonitors, releaseName } = input;
+    const { ingress } = settings;
     return {
         fullnameOverride: releaseName,
         // The password stays in a Secret the stack creates; the chart only references it.
         admin: { existingSecret: input.adminSecretName, userKey: ADMIN_SECRET_KEYS.user, passwordKey: ADMIN_SECRET_KEYS.password },
-        datasources: { "datasources.yaml": { apiVersion: 1, datasources: grafanaDatasources(input.datasources) } },
+        datasources: { "datasources.yaml": { apiVersion: 1, datasources: grafanaDatasources(input.datasources, input.lokiTenant) } },
         "grafana.ini": {
+            ...(ingress.enabled ? { server: { root_url: `https://${ingress.host}/` } } : {}),
             analytics: { reporting_enabled: false, check_for_updates: false, check_for_plugin_updates: false },
             "auth.anonymous": { enabled: false },
         },
@@ -72,7 +81,18 @@ export function grafanaValues(input: GrafanaValuesInput): HelmValues {
         extraEmptyDirMounts: [{ name: "tmp", mountPath: "/tmp" }],
         extraContainerVolumes: [{ name: "sc-dashboard-tmp", emptyDir: {} }],
         resources: settings.resources,
-        service: { type: "ClusterIP", port: GRAFANA_PORT, targetPort: 3000 },
+        service: { type: settings.serviceType, port: GRAFANA_PORT, targetPort: GRAFANA_CONTAINER_PORT },
+        ingress: ingress.enabled
+            ? {
+                  enabled: true,
+                  ...(ingress.className ? { ingressClassName: ingress.className } : {}),
+                  annotations: ingress.annotations,
+                  hosts: [ingress.host],
+                  path: "/",
+                  pathType: "Prefix",
+                  tls: [{ secretName: ingress.tlsSecretName, hosts: [ingress.host] }],
+              }
+            : { enabled: false },
         serviceMonitor: { enabled: serviceMonitors },
         testFramework: { enabled: false },
     };
@@ -81,6 +101,8 @@ export function grafanaValues(input: GrafanaValuesInput): HelmValues {
 /** Grafana, the single pane of glass over every installed backend. */
 export class Grafana extends pulumi.ComponentResource {
     readonly release: k8s.helm.v3.Release;
+    /** Labels of its pods, for NetworkPolicies. */
+    readonly pods: PodLabels;
     readonly url: pulumi.Output<string>;
     readonly adminUser: pulumi.Output<string>;
     /** Generated admin password, a Pulumi secret. */
@@ -88,7 +110,8 @@ export class Grafana extends pulumi.ComponentResource {
 
     constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("Grafana"), name, {}, opts);
-        const releaseName = args.releaseName ?? DEFAULT_RELEASE_NAME;
+        const releaseName = args.releaseName ?? "grafana";
+        this.pods = grafanaPods(releaseName);
         const password = new random.RandomPassword(`${name}-admin`, { length: 32, special: false }, { parent: this });
         const adminSecret = new k8s.core.v1.Secret(
             `${name}-admin`,
@@ -101,12 +124,12 @@ export class Grafana extends pulumi.ComponentResource {
         );
         this.release = installSubsystem(this, name, args, {
             chart: CHARTS.grafana,
-            defaultReleaseName: DEFAULT_RELEASE_NAME,
+            releaseName,
             values: (input) =>
                 pulumi
                     .all([args.namespace, adminSecret.metadata.name, pulumi.output(args.datasources)])
                     .apply(([namespace, adminSecretName, datasources]) =>
-                        grafanaValues({ ...input, namespace, adminSecretName, datasources }),
+                        grafanaValues({ ...input, namespace, adminSecretName, datasources, lokiTenant: args.lokiTenant }),
                     ),
             dependsOn: [adminSecret],
         });

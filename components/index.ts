@@ -3,6 +3,7 @@ export { DcgmExporter, type DcgmExporterArgs, dcgmExporterValues } from "./dcgmE
 export { DATASOURCE_UIDS, grafanaDatasources } from "./datasources";
 export { Grafana, type GrafanaArgs, grafanaValues } from "./grafana";
 export { Loki, type LokiArgs, lokiValues } from "./loki";
+export { NetworkPolicies, type NetworkPoliciesArgs, stackNetworkPolicies } from "./networkPolicies";
 export { ObservabilityStack, type ObservabilityStackArgs } from "./observabilityStack";
 export { OtelCollector, type OtelCollectorArgs, otelCollectorValues } from "./otelCollector";
 export { Prometheus, type PrometheusArgs, prometheusValues } from "./prometheus";

@@ -4,14 +4,19 @@ import { CHARTS } from "../config/charts";
 import { LokiConfig } from "../config/loki";
 import { HelmValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
-import { componentType, installSubsystem, SubsystemArgs, ValuesInput } from "./subsystem";
+import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export type LokiArgs = SubsystemArgs<LokiConfig>;
 
 export const LOKI_HTTP_PORT = 3100;
+export const LOKI_GRPC_PORT = 9095;
+export const LOKI_MEMBERLIST_PORT = 7946;
 export const LOKI_PUSH_PATH = "/loki/api/v1/push";
 // The single binary's volume; chunks, index, rules, write-ahead log and compactor state all live here.
 const DATA_DIR = "/var/loki";
+
+/** Labels of Loki's pods, as the chart's Service selects them. */
+export const lokiPods = (releaseName: string) => ({ "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": releaseName });
 
 const zeroReplicas = (...targets: string[]) => Object.fromEntries(targets.map((target) => [target, { replicas: 0 }]));
 
@@ -21,8 +26,9 @@ export function lokiValues({ settings, storageClass, serviceMonitors, releaseNam
         fullnameOverride: releaseName,
         deploymentMode: "Monolithic",
         loki: {
-            // The chart defaults to multi-tenant, which demands X-Scope-OrgID on every push and query.
-            auth_enabled: false,
+            // The chart defaults to multi-tenant, which demands X-Scope-OrgID on every push and query:
+            // on only when a tenant is configured, which the shipper and Grafana then send.
+            auth_enabled: settings.tenant !== undefined,
             podSecurityContext: restrictedPod(10001),
             containerSecurityContext: RESTRICTED_CONTAINER,
             commonConfig: { replication_factor: 1 },
@@ -111,6 +117,8 @@ export function lokiValues({ settings, storageClass, serviceMonitors, releaseNam
 /** Loki, the log store. */
 export class Loki extends pulumi.ComponentResource {
     readonly release: k8s.helm.v3.Release;
+    /** Labels of its pods, for NetworkPolicies. */
+    readonly pods: PodLabels;
     /** URL log shippers push to. */
     readonly pushUrl: pulumi.Output<string>;
     /** Base URL Grafana's Loki datasource queries. */
@@ -118,7 +126,9 @@ export class Loki extends pulumi.ComponentResource {
 
     constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("Loki"), name, {}, opts);
-        this.release = installSubsystem(this, name, args, { chart: CHARTS.loki, defaultReleaseName: "loki", values: lokiValues });
+        const releaseName = args.releaseName ?? "loki";
+        this.pods = lokiPods(releaseName);
+        this.release = installSubsystem(this, name, args, { chart: CHARTS.loki, releaseName, values: lokiValues });
         this.pushUrl = releaseServiceUrl(this.release, LOKI_HTTP_PORT, { path: LOKI_PUSH_PATH });
         this.queryUrl = releaseServiceUrl(this.release, LOKI_HTTP_PORT);
         this.registerOutputs({ pushUrl: this.pushUrl, queryUrl: this.queryUrl });

@@ -5,9 +5,11 @@ import { validateStackConfig } from "../config/validate";
 import { DcgmExporter } from "./dcgmExporter";
 import { Grafana } from "./grafana";
 import { Loki } from "./loki";
+import { NetworkPolicies } from "./networkPolicies";
 import { OtelCollector } from "./otelCollector";
 import { Prometheus } from "./prometheus";
 import { Promtail } from "./promtail";
+import { podSecurityLevel } from "./podSecurity";
 import { componentType } from "./subsystem";
 import { Tempo } from "./tempo";
 
@@ -29,12 +31,33 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     readonly promtail?: Promtail;
     readonly otelCollector?: OtelCollector;
     readonly grafana?: Grafana;
+    readonly networkPolicies?: NetworkPolicies;
 
     constructor(name: string, args: ObservabilityStackArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const config = validateStackConfig(args);
         super(componentType("ObservabilityStack"), name, {}, opts);
         this.config = config;
-        const namespace = new k8s.core.v1.Namespace(name, { metadata: { name: config.namespace } }, { parent: this });
+        const level = podSecurityLevel({
+            prometheus: config.prometheus.enabled,
+            dcgmExporter: config.dcgmExporter.enabled,
+            logs: config.logs.enabled,
+        });
+        const namespace = new k8s.core.v1.Namespace(
+            name,
+            {
+                metadata: {
+                    name: config.namespace,
+                    // Enforce the level the installed exceptions need; audit and warn against the
+                    // restricted profile so anything else that relaxes it shows up.
+                    labels: {
+                        "pod-security.kubernetes.io/enforce": level,
+                        "pod-security.kubernetes.io/audit": "restricted",
+                        "pod-security.kubernetes.io/warn": "restricted",
+                    },
+                },
+            },
+            { parent: this },
+        );
         this.namespace = namespace.metadata.name;
 
         const common = { namespace: this.namespace, storageClass: config.storageClass };
@@ -54,7 +77,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         if (config.logs.enabled && this.loki) {
             this.promtail = new Promtail(
                 child("logs"),
-                { ...monitored, settings: config.logs, lokiPushUrl: this.loki.pushUrl },
+                { ...monitored, settings: config.logs, lokiPushUrl: this.loki.pushUrl, lokiTenant: config.loki.tenant },
                 asChild,
             );
         }
@@ -71,12 +94,34 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                 {
                     ...monitored,
                     settings: config.grafana,
+                    lokiTenant: config.loki.tenant,
                     datasources: {
                         prometheus: this.prometheus?.prometheusUrl,
                         alertmanager: this.prometheus?.alertmanagerUrl,
                         loki: this.loki?.queryUrl,
                         tempo: this.tempo?.queryUrl,
                     },
+                },
+                asChild,
+            );
+        }
+        if (config.networkPolicies.enabled) {
+            this.networkPolicies = new NetworkPolicies(
+                child("network-policies"),
+                {
+                    namespace: this.namespace,
+                    pods: {
+                        loki: this.loki?.pods,
+                        tempo: this.tempo?.pods,
+                        grafana: this.grafana?.pods,
+                        promtail: this.promtail?.pods,
+                        otelCollector: this.otelCollector?.pods,
+                        prometheus: this.prometheus?.prometheusPods,
+                        alertmanager: this.prometheus?.alertmanagerPods,
+                    },
+                    ingressControllerNamespace: config.grafana.ingress.enabled ? config.grafana.ingress.controllerNamespace : undefined,
+                    externalGrafana: config.grafana.serviceType !== "ClusterIP",
+                    externalOtelCollector: config.otelCollector.serviceType !== "ClusterIP",
                 },
                 asChild,
             );

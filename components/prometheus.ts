@@ -6,12 +6,24 @@ import { PrometheusConfig } from "../config/prometheus";
 import { DASHBOARD_LABEL } from "./grafana";
 import { HelmValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
-import { componentType, installSubsystem, SubsystemArgs, ValuesInput } from "./subsystem";
+import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export type PrometheusArgs = SubsystemArgs<PrometheusConfig>;
 
 export const PROMETHEUS_PORT = 9090;
 export const ALERTMANAGER_PORT = 9093;
+export const ALERTMANAGER_CLUSTER_PORT = 9094;
+/** Labels of the operator-managed Prometheus pods, as the chart's Service selects them. */
+export const prometheusPods = (releaseName: string) => ({
+    "app.kubernetes.io/name": "prometheus",
+    "operator.prometheus.io/name": `${releaseName}-prometheus`,
+});
+/** Labels of the operator-managed Alertmanager pods, as the chart's Service selects them. */
+export const alertmanagerPods = (releaseName: string) => ({
+    "app.kubernetes.io/name": "alertmanager",
+    alertmanager: `${releaseName}-alertmanager`,
+});
+
 const MONITOR_KINDS = ["serviceMonitor", "podMonitor", "rule", "probe", "scrapeConfig"] as const;
 
 /** 90% of the volume in Prometheus' size units (MB = MiB), so the TSDB stops before the disk is full. */
@@ -126,14 +138,20 @@ export function prometheusValues({ settings, storageClass, releaseName }: Values
 /** kube-prometheus-stack: Prometheus, Alertmanager, the operator, node-exporter and kube-state-metrics. */
 export class Prometheus extends pulumi.ComponentResource {
     readonly release: k8s.helm.v3.Release;
+    /** Labels of the Prometheus and Alertmanager pods, for NetworkPolicies. */
+    readonly prometheusPods: PodLabels;
+    readonly alertmanagerPods: PodLabels;
     readonly prometheusUrl: pulumi.Output<string>;
     readonly alertmanagerUrl: pulumi.Output<string>;
 
     constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("Prometheus"), name, {}, opts);
+        const releaseName = args.releaseName ?? "kube-prometheus-stack";
+        this.prometheusPods = prometheusPods(releaseName);
+        this.alertmanagerPods = alertmanagerPods(releaseName);
         this.release = installSubsystem(this, name, args, {
             chart: CHARTS.kubePrometheusStack,
-            defaultReleaseName: "kube-prometheus-stack",
+            releaseName,
             values: prometheusValues,
         });
         this.prometheusUrl = releaseServiceUrl(this.release, PROMETHEUS_PORT, { suffix: "-prometheus" });

@@ -4,17 +4,23 @@ import { CHARTS } from "../config/charts";
 import { LogsConfig } from "../config/logs";
 import { HelmValues } from "./helm";
 import { RESTRICTED_CONTAINER } from "./podSecurity";
-import { componentType, installSubsystem, SubsystemArgs, ValuesInput } from "./subsystem";
+import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export interface PromtailArgs extends SubsystemArgs<LogsConfig> {
     /** Loki's push URL. */
     lokiPushUrl: pulumi.Input<string>;
+    /** Loki tenant to push as, when Loki is multi-tenant. */
+    lokiTenant?: string;
 }
+
+/** Labels of Promtail's pods, as the chart's Service selects them. */
+export const promtailPods = (releaseName: string) => ({ "app.kubernetes.io/name": "promtail", "app.kubernetes.io/instance": releaseName });
 
 /** Helm values of the Promtail chart: a DaemonSet on every node pushing pod logs to Loki. */
 export function promtailValues(
     { settings, serviceMonitors, releaseName, namespace }: ValuesInput<LogsConfig> & { namespace: string },
     lokiPushUrl: string,
+    lokiTenant?: string,
 ): HelmValues {
     return {
         fullnameOverride: releaseName,
@@ -32,6 +38,8 @@ export function promtailValues(
             clients: [
                 {
                     url: lokiPushUrl,
+                    // Promtail sends it as X-Scope-OrgID, as a multi-tenant Loki requires.
+                    ...(lokiTenant ? { tenant_id: lokiTenant } : {}),
                     // Retries with backoff for about 8.5 minutes of Loki being away before a batch is dropped.
                     backoff_config: { min_period: "500ms", max_period: "5m", max_retries: 10 },
                     timeout: "10s",
@@ -53,14 +61,18 @@ export function promtailValues(
 /** Promtail, the log shipper: reads every pod's logs on every node and pushes them to Loki. */
 export class Promtail extends pulumi.ComponentResource {
     readonly release: k8s.helm.v3.Release;
+    /** Labels of its pods, for NetworkPolicies. */
+    readonly pods: PodLabels;
 
     constructor(name: string, args: PromtailArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("Promtail"), name, {}, opts);
+        const releaseName = args.releaseName ?? "promtail";
+        this.pods = promtailPods(releaseName);
         this.release = installSubsystem(this, name, args, {
             chart: CHARTS.promtail,
-            defaultReleaseName: "promtail",
+            releaseName,
             values: (input) =>
-                pulumi.all([args.namespace, args.lokiPushUrl]).apply(([namespace, url]) => promtailValues({ ...input, namespace }, url)),
+                pulumi.all([args.namespace, args.lokiPushUrl]).apply(([namespace, url]) => promtailValues({ ...input, namespace }, url, args.lokiTenant)),
         });
         this.registerOutputs({});
     }

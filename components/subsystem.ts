@@ -20,6 +20,9 @@ export interface SubsystemArgs<Settings> {
     releaseName?: string;
 }
 
+/** Labels that select a subsystem's pods. */
+export type PodLabels = Record<string, string>;
+
 /** Arguments of a pure values function. */
 export interface ValuesInput<Settings> {
     settings: Settings;
@@ -32,7 +35,8 @@ export interface ValuesInput<Settings> {
 /** How a subsystem installs its chart. */
 export interface SubsystemChart<Settings> {
     chart: ChartPin;
-    defaultReleaseName: string;
+    /** The Helm release name: `args.releaseName`, or the subsystem's default. */
+    releaseName: string;
     /** The release's values; an Output where they depend on other components' endpoints. */
     values: (input: ValuesInput<Settings>) => pulumi.Input<HelmValues>;
     /** What the release waits for besides prometheus-operator's CRDs. */
@@ -47,9 +51,8 @@ export function installSubsystem<Settings extends { extraValues: HelmValues }>(
     component: pulumi.ComponentResource,
     name: string,
     args: SubsystemArgs<Settings>,
-    { chart, defaultReleaseName, values, dependsOn = [] }: SubsystemChart<Settings>,
+    { chart, releaseName, values, dependsOn = [] }: SubsystemChart<Settings>,
 ): k8s.helm.v3.Release {
-    const releaseName = args.releaseName ?? defaultReleaseName;
     return installChart(
         name,
         {

@@ -5,11 +5,14 @@ import { goDuration } from "../config/formats";
 import { TempoConfig } from "../config/tempo";
 import { HelmValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
-import { componentType, installSubsystem, SubsystemArgs, ValuesInput } from "./subsystem";
+import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export type TempoArgs = SubsystemArgs<TempoConfig>;
 
 export const TEMPO_PORTS = { otlpGrpc: 4317, otlpHttp: 4318, http: 3200 } as const;
+
+/** Labels of Tempo's pods, as the chart's Service selects them. */
+export const tempoPods = (releaseName: string) => ({ "app.kubernetes.io/name": "tempo", "app.kubernetes.io/instance": releaseName });
 
 /** Helm values of the monolithic Tempo chart. */
 export function tempoValues({ settings, storageClass, serviceMonitors, releaseName }: ValuesInput<TempoConfig>): HelmValues {
@@ -57,6 +60,8 @@ export function tempoValues({ settings, storageClass, serviceMonitors, releaseNa
 /** Tempo, the trace store: receives OTLP, answers Grafana's queries. */
 export class Tempo extends pulumi.ComponentResource {
     readonly release: k8s.helm.v3.Release;
+    /** Labels of its pods, for NetworkPolicies. */
+    readonly pods: PodLabels;
     /** `host:port` of Tempo's OTLP gRPC receiver (no scheme, as OTLP gRPC exporters take it). */
     readonly otlpGrpcEndpoint: pulumi.Output<string>;
     /** URL of Tempo's OTLP HTTP receiver. */
@@ -66,7 +71,9 @@ export class Tempo extends pulumi.ComponentResource {
 
     constructor(name: string, args: TempoArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("Tempo"), name, {}, opts);
-        this.release = installSubsystem(this, name, args, { chart: CHARTS.tempo, defaultReleaseName: "tempo", values: tempoValues });
+        const releaseName = args.releaseName ?? "tempo";
+        this.pods = tempoPods(releaseName);
+        this.release = installSubsystem(this, name, args, { chart: CHARTS.tempo, releaseName, values: tempoValues });
         this.otlpGrpcEndpoint = releaseServiceUrl(this.release, TEMPO_PORTS.otlpGrpc, { scheme: null });
         this.otlpHttpEndpoint = releaseServiceUrl(this.release, TEMPO_PORTS.otlpHttp);
         this.queryUrl = releaseServiceUrl(this.release, TEMPO_PORTS.http);

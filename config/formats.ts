@@ -115,3 +115,14 @@ export const labelValue = z.string().refine((value) => value === "" || labelName
     error: (issue) =>
         `${JSON.stringify(issue.input)} is not a valid label value; use at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`,
 });
+
+/** A DNS host name for an Ingress rule (RFC 1123 subdomain, at least two labels). */
+export const hostname = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+    error: (issue) => `${JSON.stringify(issue.input)} is not a host name; use a lower-case DNS name such as grafana.example.com`,
+});
+
+/** How a Service is exposed; ClusterIP keeps it inside the cluster. */
+export const serviceType = z
+    .enum(["ClusterIP", "NodePort", "LoadBalancer"])
+    .default("ClusterIP")
+    .describe("Type of the Service; anything but ClusterIP exposes it outside the cluster.");

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { enabled, extraValues, resourcesSchema } from "./common";
-import { memoryQuantity } from "./formats";
+import { dnsLabel, dnsSubdomain, hostname, memoryQuantity, serviceType } from "./formats";
 
 export const grafanaConfigSchema = z
     .strictObject({
@@ -15,6 +15,34 @@ export const grafanaConfigSchema = z
         storageSize: memoryQuantity
             .default("1Gi")
             .describe("Size of the PersistentVolumeClaim holding Grafana's SQLite database."),
+        serviceType,
+        ingress: z
+            .strictObject({
+                enabled: z.boolean().default(false).describe("Publish Grafana through an Ingress, over TLS."),
+                host: hostname.optional().describe("Host name Grafana is reached at."),
+                className: dnsSubdomain.optional().describe("IngressClass (default: the cluster's default class)."),
+                tlsSecretName: dnsSubdomain
+                    .optional()
+                    .describe("Secret holding the TLS certificate for the host (e.g. issued by cert-manager)."),
+                annotations: z.record(z.string(), z.string()).default({}).describe("Annotations of the Ingress."),
+                controllerNamespace: dnsLabel
+                    .default("ingress-nginx")
+                    .describe("Namespace of the ingress controller, the one peer the NetworkPolicy lets reach Grafana."),
+            })
+            .superRefine((ingress, ctx) => {
+                if (!ingress.enabled) return;
+                for (const key of ["host", "tlsSecretName"] as const) {
+                    if (!ingress[key]) {
+                        ctx.addIssue({
+                            code: "custom",
+                            path: [key],
+                            message: `is missing; an enabled Ingress needs ${key === "host" ? "the host name Grafana is reached at" : "the Secret of its TLS certificate (Grafana is never served over plain HTTP)"}`,
+                        });
+                    }
+                }
+            })
+            .prefault({})
+            .describe("An Ingress in front of Grafana, TLS only."),
         resources: resourcesSchema({
             requests: { cpu: "50m", memory: "128Mi" },
             limits: { cpu: "500m", memory: "512Mi" },

@@ -16,6 +16,15 @@ export const stackConfigSchema = z.strictObject({
     storageClass: dnsSubdomain
         .optional()
         .describe("StorageClass of every PersistentVolumeClaim (default: the cluster's default StorageClass)."),
+    networkPolicies: z
+        .strictObject({
+            enabled: z
+                .boolean()
+                .default(true)
+                .describe("Deny ingress in the namespace by default and allow exactly the stack's own flows."),
+        })
+        .prefault({})
+        .describe("NetworkPolicies of the stack's namespace."),
     loki: lokiConfigSchema.prefault({}),
     tempo: tempoConfigSchema.prefault({}),
     prometheus: prometheusConfigSchema.prefault({}),

@@ -82,7 +82,7 @@ describe("defaults", () => {
 
 // Each bad config: the full key named, and words of what was wrong and of what is allowed.
 const BAD_CONFIGS: [string, Record<string, unknown>, string, RegExp][] = [
-    ["an unknown top-level key", { lokii: {} }, "gpu-observability:lokii", /not a known key; allowed here: namespace, storageClass, loki/],
+    ["an unknown top-level key", { lokii: {} }, "gpu-observability:lokii", /not a known key; allowed here: namespace, storageClass, networkPolicies, loki/],
     ["an unknown subsystem key", { loki: { retension: "7d" } }, "gpu-observability:loki.retension", /allowed here: enabled, retention/],
     ["an invalid namespace", { namespace: "Observability" }, "gpu-observability:namespace", /not a valid name; use lower-case letters/],
     ["a namespace that is too long", { namespace: "a".repeat(64) }, "gpu-observability:namespace", /at most 63/],

@@ -24,7 +24,7 @@ describe("OpenTelemetry Collector values", () => {
     it("export traces to the given Tempo endpoint over OTLP gRPC", () => {
         const config = values().alternateConfig;
         expect(config.service.pipelines.traces.exporters).toEqual([TEMPO_EXPORTER]);
-        expect(config.exporters[TEMPO_EXPORTER]).toEqual({ endpoint: TEMPO, tls: { insecure: true } });
+        expect(config.exporters[TEMPO_EXPORTER]).toMatchObject({ endpoint: TEMPO, tls: { insecure: true } });
     });
 
     it("carry only the pipeline it uses: the chart's jaeger, zipkin and prometheus defaults are replaced", () => {
@@ -35,7 +35,6 @@ describe("OpenTelemetry Collector values", () => {
 
     it("run the Kubernetes distribution with the RBAC k8s_attributes needs", () => {
         const v = values({ replicas: 2 });
-        expect(v.mode).toBe("deployment");
         expect(v.replicaCount).toBe(2);
         expect(v.image.repository).toMatch(/opentelemetry-collector-k8s$/);
         expect(v.presets.kubernetesAttributes.enabled).toBe(true);
@@ -56,5 +55,39 @@ describe("the OtelCollector component", () => {
             grpc: "otel-collector.telemetry.svc.cluster.local:4317",
             http: "http://otel-collector.telemetry.svc.cluster.local:4318",
         });
+    });
+});
+
+describe("the collector's queue", () => {
+    it("is kept on a persistent volume of each replica, so a restart or a Tempo outage drops no spans", () => {
+        const v = values({ queue: { storageSize: "5Gi" } });
+        expect(v.mode).toBe("statefulset");
+        const [claim] = v.statefulset.volumeClaimTemplates;
+        expect(claim).toMatchObject({ metadata: { name: "queue" }, spec: { resources: { requests: { storage: "5Gi" } } } });
+        expect(v.extraVolumeMounts).toEqual([{ name: "queue", mountPath: "/var/lib/otelcol/queue" }]);
+        const config = v.alternateConfig;
+        expect(config.extensions.file_storage.directory).toBe("/var/lib/otelcol/queue");
+        expect(config.service.extensions).toContain("file_storage");
+        expect(config.exporters[TEMPO_EXPORTER].sending_queue).toEqual({ enabled: true, storage: "file_storage", queue_size: 5000 });
+    });
+
+    it("takes its size and retry window from config, the window as a Go duration", () => {
+        const exporter = values({ queue: { size: 20000, retryWindow: "1h" } }).alternateConfig.exporters[TEMPO_EXPORTER];
+        expect(exporter.sending_queue.queue_size).toBe(20000);
+        expect(exporter.retry_on_failure).toMatchObject({ enabled: true, max_elapsed_time: "1h" });
+        expect(values({ queue: { retryWindow: "2d" } }).alternateConfig.exporters[TEMPO_EXPORTER].retry_on_failure.max_elapsed_time).toBe("48h");
+    });
+
+    it("keeps memory_limiter first in every pipeline", () => {
+        for (const pipeline of Object.values<any>(values().alternateConfig.service.pipelines)) {
+            expect(pipeline.processors[0]).toBe("memory_limiter");
+        }
+    });
+});
+
+describe("the collector's Service", () => {
+    it("stays inside the cluster unless config publishes it", () => {
+        expect(values().service.type).toBe("ClusterIP");
+        expect(values({ serviceType: "LoadBalancer" }).service.type).toBe("LoadBalancer");
     });
 });
