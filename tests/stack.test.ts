@@ -69,6 +69,15 @@ describe("the dev stack", () => {
         }
     });
 
+    it("does not serialize releases that do not depend on each other", () => {
+        const urn = (name: string) => release(run, name).urn;
+        const backends = ["loki", "tempo", "dcgm-exporter"];
+        for (const name of backends) {
+            for (const other of backends.filter((o) => o !== name)) expect(release(run, name).dependencies).not.toContain(urn(other));
+        }
+        expect(release(run, "kube-prometheus-stack").dependencies.filter((d) => d.includes("helm.sh"))).toEqual([]);
+    });
+
     it("exports where to look and where to send telemetry", () => {
         expect(run.outputs).toMatchObject({
             namespace: "observability",
