@@ -42,6 +42,10 @@ export function problemsOf(error: z.ZodError, prefix: string, schema: z.ZodType)
                 message: `is not a known key${allowed.length ? `; allowed here: ${allowed.join(", ")}` : ""}`,
             }));
         }
+        if (issue.code === "invalid_type" && issue.expected === "object") {
+            const allowed = allowedKeys(schema, issue.path);
+            return [{ key: keyOf(prefix, issue.path), message: `expected a map of ${allowed.join(", ")}, got ${describe(issue.input)}` }];
+        }
         return [{ key: keyOf(prefix, issue.path), message: messageOf(issue) }];
     });
 }

@@ -1,0 +1,261 @@
+// Local stand-ins of the APIs `verify` calls (the OTel Collector's OTLP/HTTP receiver, Tempo,
+// Loki, Prometheus, Grafana), each an HTTP server on an ephemeral port of 127.0.0.1, and a fake
+// ClusterAccess that maps the stack's Services to them. Each stand-in is healthy until a test
+// changes its behaviour.
+import * as http from "http";
+import { AddressInfo } from "net";
+import { DATASOURCE_UIDS } from "../../components/datasources";
+import { StackConfig } from "../../config/schema";
+import { ActiveTarget } from "../../scripts/verify/checks/prometheus";
+import { ClusterAccess, Workload } from "../../scripts/verify/clusterAccess";
+import { DCGM_EXPORTER_JOB, DEFAULT_RELEASE_NAMES, GRAFANA_ADMIN_SECRET, STACK_SERVICES, Subsystem } from "../../scripts/verify/stackTargets";
+
+type Handler = (request: http.IncomingMessage, body: string, url: URL) => Answer | Promise<Answer>;
+interface Answer {
+    status: number;
+    body?: unknown;
+    /** Answer only after this long (or never, if the client gives up first). */
+    delayMs?: number;
+}
+
+export interface Standin {
+    url: string;
+    /** Every request it received, as `METHOD /path?query`. */
+    requests: string[];
+    close(): Promise<void>;
+}
+
+/** An HTTP server on 127.0.0.1:<ephemeral> answering with `handler`. */
+export async function startStandin(handler: Handler): Promise<Standin> {
+    const requests: string[] = [];
+    const server = http.createServer((request, response) => {
+        const chunks: Buffer[] = [];
+        request.on("data", (chunk: Buffer) => chunks.push(chunk));
+        request.on("end", async () => {
+            const url = new URL(request.url ?? "/", "http://standin");
+            requests.push(`${request.method} ${url.pathname}${url.search}`);
+            const answer = await handler(request, Buffer.concat(chunks).toString("utf8"), url);
+            const respond = () => {
+                if (response.destroyed) return;
+                const text = answer.body === undefined ? "" : typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
+                response.writeHead(answer.status, { "Content-Type": typeof answer.body === "string" ? "text/plain" : "application/json" });
+                response.end(text);
+            };
+            if (!answer.delayMs) return respond();
+            // Cleared when the client gives up, so a slow stand-in keeps no timer alive after its test.
+            const timer = setTimeout(respond, answer.delayMs);
+            response.on("close", () => clearTimeout(timer));
+        });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return {
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        requests,
+        close: () =>
+            new Promise<void>((resolve) => {
+                server.closeAllConnections();
+                server.close(() => resolve());
+            }),
+    };
+}
+
+export const ADMIN = { user: "admin", password: "stand-in-password" } as const;
+export const GPU_NODES = ["gpu-node-a", "gpu-node-b"];
+
+/** The fake cluster: Services are stand-ins, everything else is data a test may change. */
+export class FakeCluster implements ClusterAccess {
+    readonly services = new Map<string, string>();
+    workloads: Workload[] = [];
+    secrets: Record<string, Record<string, string>> = {};
+    nodes: { name: string; labels: Record<string, string> }[] = [];
+    /** Services reached, as `namespace/service:port`. */
+    readonly opened: string[] = [];
+    closed = false;
+
+    async baseUrl(namespace: string, service: string, port: number): Promise<string> {
+        const key = `${namespace}/${service}:${port}`;
+        const url = this.services.get(key);
+        if (!url) throw new Error(`no Service ${key} in the fake cluster`);
+        this.opened.push(key);
+        return url;
+    }
+
+    async listWorkloads(): Promise<Workload[]> {
+        return this.workloads;
+    }
+
+    async readSecret(namespace: string, name: string): Promise<Record<string, string>> {
+        const secret = this.secrets[`${namespace}/${name}`];
+        if (!secret) throw new Error(`secrets "${name}" not found`);
+        return secret;
+    }
+
+    async nodesMatching(selector: Record<string, string>): Promise<string[]> {
+        return this.nodes.filter((node) => Object.entries(selector).every(([key, value]) => node.labels[key] === value)).map((node) => node.name);
+    }
+
+    async close(): Promise<void> {
+        this.closed = true;
+    }
+}
+
+/** What each stand-in does; a test changes a field to break one thing. */
+export interface Behaviour {
+    /** The collector accepts spans but never hands them to Tempo. */
+    collectorDropsSpans: boolean;
+    /** Status Loki answers pushes with instead of storing them. */
+    lokiPushStatus?: number;
+    /** The tenant a multi-tenant Loki requires as X-Scope-OrgID. */
+    lokiTenant?: string;
+    targets: ActiveTarget[];
+    /** Grafana's answer to a datasource's health check, by uid. */
+    datasourceHealth: Record<string, { status: number; body: unknown }>;
+    grafanaHealthDelayMs?: number;
+}
+
+export interface StandinStack {
+    cluster: FakeCluster;
+    behaviour: Behaviour;
+    /** Trace ids the collector received, in order. */
+    tracesReceived: string[];
+    /** Lines Loki stored. */
+    logLines: { labels: Record<string, string>; line: string; tenant?: string }[];
+    standins: Record<keyof typeof STACK_SERVICES, Standin>;
+    close(): Promise<void>;
+}
+
+interface OtlpTraces {
+    resourceSpans: { scopeSpans: { spans: { traceId: string }[] }[] }[];
+}
+
+const target = (job: string, instance: string, node?: string): ActiveTarget => ({
+    labels: { job, instance },
+    discoveredLabels: node ? { __meta_kubernetes_pod_node_name: node } : {},
+    health: "up",
+});
+
+/** A workload of each enabled subsystem, every pod ready, as the charts would run them. */
+export function healthyWorkloads(config: StackConfig): Workload[] {
+    const of = (kind: Workload["kind"], name: string, release: string, desired = 1): Workload => ({
+        kind,
+        name,
+        labels: { "app.kubernetes.io/instance": release },
+        desired,
+        ready: desired,
+    });
+    const byRelease: Record<Subsystem, (release: string) => Workload[]> = {
+        prometheus: (release) => [
+            of("Deployment", `${release}-operator`, release),
+            of("Deployment", `${release}-kube-state-metrics`, release),
+            of("DaemonSet", `${release}-prometheus-node-exporter`, release, 3),
+            // Operator-made StatefulSets carry the chart's `release` label only, in this stand-in.
+            { ...of("StatefulSet", `prometheus-${release}-prometheus`, release), labels: { release } },
+            { ...of("StatefulSet", `alertmanager-${release}-alertmanager`, release), labels: { release } },
+        ],
+        loki: (release) => [of("StatefulSet", release, release)],
+        tempo: (release) => [of("StatefulSet", release, release)],
+        dcgmExporter: (release) => [of("DaemonSet", release, release, GPU_NODES.length)],
+        logs: (release) => [of("DaemonSet", release, release, 3)],
+        otelCollector: (release) => [of("StatefulSet", release, release)],
+        grafana: (release) => [of("Deployment", release, release)],
+    };
+    return (Object.keys(byRelease) as Subsystem[])
+        .filter((subsystem) => config[subsystem].enabled)
+        .flatMap((subsystem) => byRelease[subsystem](DEFAULT_RELEASE_NAMES[subsystem]));
+}
+
+/** Prometheus' active targets of a healthy stack: its own jobs, and the DCGM exporter on each GPU node. */
+export function healthyTargets(config: StackConfig): ActiveTarget[] {
+    return [
+        target("kube-prometheus-stack-prometheus", "10.0.0.10:9090"),
+        target("kube-state-metrics", "10.0.0.11:8080"),
+        target("node-exporter", "172.18.0.2:9100"),
+        ...(config.dcgmExporter.enabled ? GPU_NODES.map((node, i) => target(DCGM_EXPORTER_JOB, `10.0.1.${i + 1}:9400`, node)) : []),
+    ];
+}
+
+/** Stand-ins of every API of a healthy stack with the given config, and the fake cluster that reaches them. */
+export async function startStandinStack(config: StackConfig): Promise<StandinStack> {
+    const behaviour: Behaviour = { collectorDropsSpans: false, targets: healthyTargets(config), datasourceHealth: {} };
+    const tracesReceived: string[] = [];
+    const tracesInTempo = new Set<string>();
+    const logLines: StandinStack["logLines"] = [];
+
+    const collector = await startStandin((request, body, url) => {
+        if (request.method !== "POST" || url.pathname !== "/v1/traces") return { status: 404, body: "404 page not found" };
+        const { resourceSpans } = JSON.parse(body) as OtlpTraces;
+        const traceIds = resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => span.traceId)));
+        tracesReceived.push(...traceIds);
+        if (!behaviour.collectorDropsSpans) traceIds.forEach((id) => tracesInTempo.add(id));
+        return { status: 200, body: { partialSuccess: {} } };
+    });
+    const tempo = await startStandin((_request, _body, url) => {
+        const id = /^\/api\/traces\/([0-9a-f]{32})$/.exec(url.pathname)?.[1];
+        if (!id) return { status: 404, body: "404 page not found" };
+        return tracesInTempo.has(id) ? { status: 200, body: { batches: [{ resource: {}, scopeSpans: [{ spans: [{ name: "verify" }] }] }] } } : { status: 404, body: "trace not found" };
+    });
+    const loki = await startStandin((request, body, url) => {
+        const tenant = request.headers["x-scope-orgid"] as string | undefined;
+        if (behaviour.lokiTenant && tenant !== behaviour.lokiTenant) return { status: 401, body: "no org id\n" };
+        if (request.method === "POST" && url.pathname === "/loki/api/v1/push") {
+            if (behaviour.lokiPushStatus) return { status: behaviour.lokiPushStatus, body: "rpc error: ingester unavailable\n" };
+            for (const stream of JSON.parse(body).streams) {
+                for (const [, line] of stream.values) logLines.push({ labels: stream.stream, line, tenant });
+            }
+            return { status: 204 };
+        }
+        if (request.method === "GET" && url.pathname === "/loki/api/v1/query_range") {
+            const marker = /\|= "([^"]+)"/.exec(url.searchParams.get("query") ?? "")?.[1] ?? "";
+            const lines = logLines.filter((entry) => entry.tenant === tenant && entry.line.includes(marker));
+            return {
+                status: 200,
+                body: { status: "success", data: { resultType: "streams", result: lines.map((l) => ({ stream: l.labels, values: [["1", l.line]] })) } },
+            };
+        }
+        return { status: 404, body: "404 page not found" };
+    });
+    const prometheus = await startStandin((_request, _body, url) =>
+        url.pathname === "/api/v1/targets" ? { status: 200, body: { status: "success", data: { activeTargets: behaviour.targets, droppedTargets: [] } } } : { status: 404, body: "not found" },
+    );
+    const basicAuth = `Basic ${Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString("base64")}`;
+    const grafana = await startStandin((request, _body, url) => {
+        if (url.pathname === "/api/health") return { status: 200, body: { database: "ok", version: "12.3.1" }, delayMs: behaviour.grafanaHealthDelayMs };
+        if (request.headers.authorization !== basicAuth) return { status: 401, body: { message: "Unauthorized" } };
+        const health = /^\/api\/datasources\/uid\/([^/]+)\/health$/.exec(url.pathname)?.[1];
+        if (health && health !== DATASOURCE_UIDS.alertmanager) {
+            return behaviour.datasourceHealth[health] ?? { status: 200, body: { status: "OK", message: "Data source is working" } };
+        }
+        if (url.pathname === `/api/datasources/proxy/uid/${DATASOURCE_UIDS.alertmanager}/api/v2/status`) {
+            return { status: 200, body: { cluster: { status: "ready" } } };
+        }
+        // As the real Grafana answers a datasource type without a backend (grafana/grafana#83794).
+        if (health) return { status: 500, body: { message: "Plugin unavailable", messageId: "plugin.unavailable" } };
+        return { status: 404, body: { message: "Not found" } };
+    });
+
+    const standins = { otlpHttp: collector, tempo, loki, prometheus, grafana };
+    const cluster = new FakeCluster();
+    for (const [key, standin] of Object.entries(standins)) {
+        const { service, port } = STACK_SERVICES[key as keyof typeof STACK_SERVICES];
+        cluster.services.set(`${config.namespace}/${service}:${port}`, standin.url);
+    }
+    cluster.workloads = healthyWorkloads(config);
+    cluster.secrets[`${config.namespace}/${GRAFANA_ADMIN_SECRET.name}`] = {
+        [GRAFANA_ADMIN_SECRET.userKey]: ADMIN.user,
+        [GRAFANA_ADMIN_SECRET.passwordKey]: ADMIN.password,
+    };
+    cluster.nodes = [
+        ...GPU_NODES.map((name) => ({ name, labels: { ...config.dcgmExporter.nodeSelector } })),
+        { name: "cpu-node", labels: {} },
+    ];
+    return {
+        cluster,
+        behaviour,
+        tracesReceived,
+        logLines,
+        standins,
+        close: async () => {
+            await Promise.all(Object.values(standins).map((standin) => standin.close()));
+        },
+    };
+}
