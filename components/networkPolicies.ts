@@ -77,8 +77,8 @@ export function stackNetworkPolicies(pods: StackPods, options: NetworkPolicyOpti
             ports: [OTEL_COLLECTOR_PORTS.otlpGrpc, OTEL_COLLECTOR_PORTS.otlpHttp],
         },
     ]);
-    allow("allow-prometheus", "Grafana queries Prometheus.", pods.prometheus, [
-        { from: podsOf(pods.grafana), ports: [PROMETHEUS_PORT] },
+    allow("allow-prometheus", "Grafana queries Prometheus; Tempo's metrics generator remote-writes to it.", pods.prometheus, [
+        { from: [...podsOf(pods.grafana), ...podsOf(pods.tempo)], ports: [PROMETHEUS_PORT] },
     ]);
     allow("allow-alertmanager", "Prometheus sends alerts, Grafana reads them, replicas gossip.", pods.alertmanager, [
         { from: [...podsOf(pods.prometheus), ...podsOf(pods.grafana)], ports: [ALERTMANAGER_PORT] },

@@ -70,7 +70,13 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         const monitored = { ...common, monitoringCrds: this.prometheus?.release };
         const asChild = { parent: this };
         if (config.loki.enabled) this.loki = new Loki(child("loki"), { ...monitored, settings: config.loki }, asChild);
-        if (config.tempo.enabled) this.tempo = new Tempo(child("tempo"), { ...monitored, settings: config.tempo }, asChild);
+        if (config.tempo.enabled) {
+            this.tempo = new Tempo(
+                child("tempo"),
+                { ...monitored, settings: config.tempo, metricsRemoteWriteUrl: this.prometheus?.remoteWriteUrl },
+                asChild,
+            );
+        }
         if (config.dcgmExporter.enabled) {
             this.dcgmExporter = new DcgmExporter(child("dcgm-exporter"), { ...monitored, settings: config.dcgmExporter }, asChild);
         }

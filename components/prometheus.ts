@@ -142,6 +142,8 @@ export class Prometheus extends pulumi.ComponentResource {
     readonly prometheusPods: PodLabels;
     readonly alertmanagerPods: PodLabels;
     readonly prometheusUrl: pulumi.Output<string>;
+    /** Where Tempo's metrics generator writes (Prometheus' remote-write receiver is on). */
+    readonly remoteWriteUrl: pulumi.Output<string>;
     readonly alertmanagerUrl: pulumi.Output<string>;
 
     constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -156,6 +158,11 @@ export class Prometheus extends pulumi.ComponentResource {
         });
         this.prometheusUrl = releaseServiceUrl(this.release, PROMETHEUS_PORT, { suffix: "-prometheus" });
         this.alertmanagerUrl = releaseServiceUrl(this.release, ALERTMANAGER_PORT, { suffix: "-alertmanager" });
-        this.registerOutputs({ prometheusUrl: this.prometheusUrl, alertmanagerUrl: this.alertmanagerUrl });
+        this.remoteWriteUrl = releaseServiceUrl(this.release, PROMETHEUS_PORT, { suffix: "-prometheus", path: "/api/v1/write" });
+        this.registerOutputs({
+            prometheusUrl: this.prometheusUrl,
+            alertmanagerUrl: this.alertmanagerUrl,
+            remoteWriteUrl: this.remoteWriteUrl,
+        });
     }
 }

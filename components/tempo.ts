@@ -3,16 +3,39 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../config/charts";
 import { goDuration } from "../config/formats";
 import { TempoConfig } from "../config/tempo";
-import { HelmValues, releaseServiceUrl } from "./helm";
+import { HelmValues, mergeValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
 import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
-export type TempoArgs = SubsystemArgs<TempoConfig>;
+export interface TempoArgs extends SubsystemArgs<TempoConfig> {
+    /**
+     * Prometheus' remote-write URL. When set, Tempo's metrics generator turns every trace into
+     * service-graph and span metrics (request rate, errors, duration per service) written there.
+     */
+    metricsRemoteWriteUrl?: pulumi.Input<string>;
+}
 
 export const TEMPO_PORTS = { otlpGrpc: 4317, otlpHttp: 4318, http: 3200 } as const;
 
 /** Labels of Tempo's pods, as the chart's Service selects them. */
 export const tempoPods = (releaseName: string) => ({ "app.kubernetes.io/name": "tempo", "app.kubernetes.io/instance": releaseName });
+
+/** The metrics generator: service graphs and span metrics, with exemplars, remote-written to Prometheus. */
+export function metricsGeneratorValues(remoteWriteUrl: string): HelmValues {
+    return {
+        tempo: {
+            metricsGenerator: {
+                enabled: true,
+                // Exemplars carry the trace id of a sample, so a latency panel links to its traces.
+                storage: { path: "/var/tempo/generator/wal", remote_write: [{ url: remoteWriteUrl, send_exemplars: true }] },
+                traces_storage: { path: "/var/tempo/generator/traces" },
+            },
+            // Processors are per tenant; `defaults` covers the single tenant too (Tempo >= 2.3 format,
+            // the only one this chart can render without `null`s).
+            overrides: { defaults: { metrics_generator: { processors: ["service-graphs", "span-metrics"] } } },
+        },
+    };
+}
 
 /** Helm values of the monolithic Tempo chart. */
 export function tempoValues({ settings, storageClass, serviceMonitors, releaseName }: ValuesInput<TempoConfig>): HelmValues {
@@ -73,7 +96,14 @@ export class Tempo extends pulumi.ComponentResource {
         super(componentType("Tempo"), name, {}, opts);
         const releaseName = args.releaseName ?? "tempo";
         this.pods = tempoPods(releaseName);
-        this.release = installSubsystem(this, name, args, { chart: CHARTS.tempo, releaseName, values: tempoValues });
+        this.release = installSubsystem(this, name, args, {
+            chart: CHARTS.tempo,
+            releaseName,
+            values: (input) =>
+                args.metricsRemoteWriteUrl === undefined
+                    ? tempoValues(input)
+                    : pulumi.output(args.metricsRemoteWriteUrl).apply((url) => mergeValues(tempoValues(input), metricsGeneratorValues(url))),
+        });
         this.otlpGrpcEndpoint = releaseServiceUrl(this.release, TEMPO_PORTS.otlpGrpc, { scheme: null });
         this.otlpHttpEndpoint = releaseServiceUrl(this.release, TEMPO_PORTS.otlpHttp);
         this.queryUrl = releaseServiceUrl(this.release, TEMPO_PORTS.http);

@@ -5,7 +5,7 @@ import { devStackConfig, ProgramRun, runIndex, stackConfig } from "./helpers/run
 
 const policiesOf = (run: ProgramRun) =>
     run.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => r.inputs);
-const byName = (run: ProgramRun, name: string) => policiesOf(run).find((p) => p.metadata.name === name);
+const byName = (run: ProgramRun, name: string): any => policiesOf(run).find((p) => p.metadata.name === name);
 /** Does a policy selector match the pods a Service of the chart routes to? */
 const selects = (matchLabels: Record<string, string>, podLabels: Record<string, string>) =>
     Object.entries(matchLabels).every(([key, value]) => podLabels[key] === value);
@@ -59,13 +59,15 @@ describe("NetworkPolicies of the dev stack", () => {
         ]);
     });
 
-    it("let Prometheus scrape every pod, and Grafana query Prometheus and Alertmanager", () => {
+    it("let Prometheus scrape every pod, Grafana query Prometheus and Alertmanager, and Tempo remote-write", () => {
         const scrape = byName(run, "allow-prometheus-scrape");
         expect(scrape.spec.podSelector).toEqual({});
         expect(selects(scrape.spec.ingress[0].from[0].podSelector.matchLabels, RENDERED_SELECTORS.prometheus)).toBe(true);
         const grafanaPeer = (policy: string, port: number) =>
             peersOf(byName(run, policy), port).some((p: any) => selects(p.podSelector?.matchLabels ?? { x: "y" }, RENDERED_SELECTORS.grafana));
         expect(grafanaPeer("allow-prometheus", 9090)).toBe(true);
+        const tempoWrites = peersOf(byName(run, "allow-prometheus"), 9090).some((p: any) => selects(p.podSelector.matchLabels, RENDERED_SELECTORS.tempo));
+        expect(tempoWrites).toBe(true);
         expect(grafanaPeer("allow-alertmanager", 9093)).toBe(true);
     });
 

@@ -59,3 +59,23 @@ describe("the Tempo component", () => {
         });
     });
 });
+
+describe("Tempo's metrics generator", () => {
+    it("writes service graphs and span metrics, with exemplars, to Prometheus' remote-write output", async () => {
+        const { runIndex, devStackConfig, valuesOf } = await import("./helpers/run");
+        const run = await runIndex(devStackConfig());
+        const tempo = valuesOf(run, "tempo").tempo;
+        expect(tempo.metricsGenerator).toMatchObject({ enabled: true });
+        expect(tempo.metricsGenerator.storage.remote_write).toEqual([
+            { url: `${run.outputs.prometheusUrl}/api/v1/write`, send_exemplars: true },
+        ]);
+        expect(tempo.overrides.defaults.metrics_generator.processors).toEqual(["service-graphs", "span-metrics"]);
+        expect(valuesOf(run, "kube-prometheus-stack").prometheus.prometheusSpec.enableRemoteWriteReceiver).toBe(true);
+    });
+
+    it("stays off when Prometheus is not installed", async () => {
+        const { runIndex, stackConfig, valuesOf } = await import("./helpers/run");
+        const run = await runIndex(stackConfig({ prometheus: { enabled: false } }));
+        expect(valuesOf(run, "tempo").tempo.metricsGenerator).toBeUndefined();
+    });
+});

@@ -1,0 +1,415 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { DATASOURCE_UIDS } from "../components/datasources";
+import { StackConfig, StackConfigInput } from "../config/schema";
+import { validateStackConfig } from "../config/validate";
+import { main } from "../scripts/verify";
+import { ClusterAccess } from "../scripts/verify/clusterAccess";
+import { containerPortNamed, daemonSetWorkload, describeKubeError, isPodReady, targetPortOf } from "../scripts/verify/kubeObjects";
+import { VerifyOptions } from "../scripts/verify/options";
+import { CheckResult, summaryLine } from "../scripts/verify/result";
+import { loadStackConfig } from "../scripts/verify/stackConfig";
+import { DCGM_EXPORTER_JOB, DEFAULT_RELEASE_NAMES, STACK_SERVICES } from "../scripts/verify/stackTargets";
+import { verifyStack } from "../scripts/verify/verifyStack";
+import { RENDERED_SERVICES } from "./fixtures/renderedServices";
+import { GPU_NODES, StandinStack, startStandinStack } from "./helpers/standins";
+import { PROJECT_DIR } from "./helpers/run";
+
+// Small bounds, so a failing check gives up in well under a second.
+const FAST: VerifyOptions = { requestTimeoutMs: 500, pollAttempts: 3, pollIntervalMs: 20, deadlineMs: 10_000 };
+const FAST_FLAGS = ["--request-timeout", "500ms", "--poll-attempts", "3", "--poll-interval", "20ms"];
+
+const stackConfig = (input: StackConfigInput = {}): StackConfig => validateStackConfig(input);
+
+let stack: StandinStack | undefined;
+afterEach(async () => {
+    await stack?.close();
+    stack = undefined;
+});
+
+async function verifyWith(config: StackConfig, breakIt: (stack: StandinStack) => void = () => {}, options = FAST) {
+    stack = await startStandinStack(config);
+    breakIt(stack);
+    const results = await verifyStack(config, stack.cluster, options);
+    return { stack, results, result: (check: string) => resultOf(results, check) };
+}
+
+function resultOf(results: CheckResult[], check: string): CheckResult {
+    const found = results.find((result) => result.check === check);
+    if (!found) throw new Error(`no check ${check}; ran: ${results.map((r) => r.check).join(", ")}`);
+    return found;
+}
+
+const failures = (results: CheckResult[]) => results.filter((result) => result.status === "FAIL");
+
+describe("verify on a healthy stack", () => {
+    it("passes every check, each on one line, and exits 0 with the summary line", async () => {
+        const config = loadStackConfig(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "dev");
+        stack = await startStandinStack(config);
+        const out: string[] = [];
+        const code = await main(["--stack", "dev", ...FAST_FLAGS], { connect: async () => stack!.cluster, print: (line) => out.push(line) });
+
+        expect(code).toBe(0);
+        const checkLines = out.filter((line) => /^(PASS|FAIL|SKIP) /.test(line));
+        expect(checkLines.length).toBeGreaterThan(10);
+        for (const line of checkLines) expect(line).toMatch(/^PASS [\w/-]+: \S/);
+        expect(out[out.length - 1]).toBe(`${checkLines.length} passed, 0 failed, 0 skipped`);
+        expect(stack.cluster.closed).toBe(true);
+    });
+
+    it("finds the test span in Tempo by the trace id it sent, as service gpu-observability-verify", async () => {
+        const { stack, result } = await verifyWith(stackConfig());
+        const [traceId] = stack.tracesReceived;
+        expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+        expect(result("traces")).toEqual({ status: "PASS", check: "traces", detail: expect.stringContaining(traceId) });
+        expect(stack.standins.tempo.requests).toContain(`GET /api/traces/${traceId}`);
+    });
+
+    it("pushes a log line with a unique marker and finds it with a LogQL query", async () => {
+        const { stack, result } = await verifyWith(stackConfig());
+        expect(stack.logLines).toEqual([{ labels: { job: "gpu-observability-verify" }, line: expect.stringMatching(/marker=verify-[0-9a-f]{16}$/) }]);
+        const marker = /marker=(\S+)/.exec(stack.logLines[0].line)![1];
+        expect(result("logs")).toEqual({ status: "PASS", check: "logs", detail: expect.stringContaining(marker) });
+        const query = stack.standins.loki.requests.find((request) => request.startsWith("GET /loki/api/v1/query_range"))!;
+        expect(new URL(query.slice(4), "http://loki").searchParams.get("query")).toBe(`{job="gpu-observability-verify"} |= "${marker}"`);
+    });
+
+    it("counts one up DCGM exporter target per GPU node", async () => {
+        const { result } = await verifyWith(stackConfig());
+        expect(result("gpu-metrics").detail).toBe(`2 GPU nodes match nvidia.com/gpu.present=true, 2 ${DCGM_EXPORTER_JOB} targets up`);
+    });
+
+    it("checks each provisioned datasource with the admin login from the grafana-admin Secret", async () => {
+        const { stack, result } = await verifyWith(stackConfig());
+        for (const uid of Object.values(DATASOURCE_UIDS)) expect(result(`grafana-datasource/${uid}`).status).toBe("PASS");
+        // Alertmanager's datasource has no backend health check; Grafana's proxy reaches its status instead.
+        expect(stack.standins.grafana.requests).toContain("GET /api/datasources/proxy/uid/alertmanager/api/v2/status");
+        expect(stack.standins.grafana.requests).toContain("GET /api/datasources/uid/loki/health");
+    });
+
+    it("reaches each API through the cluster access by its Service and port in the stack's namespace", async () => {
+        const { stack } = await verifyWith(stackConfig({ namespace: "telemetry" }));
+        expect(new Set(stack.cluster.opened)).toEqual(
+            new Set(Object.values(STACK_SERVICES).map(({ service, port }) => `telemetry/${service}:${port}`)),
+        );
+    });
+});
+
+describe("verify reports what is broken", () => {
+    it("fails the trace check, naming the trace id, when the span never reaches Tempo", async () => {
+        const { stack, result } = await verifyWith(stackConfig(), (s) => (s.behaviour.collectorDropsSpans = true));
+        const [traceId] = stack.tracesReceived;
+        const traces = result("traces");
+        expect(traces.status).toBe("FAIL");
+        expect(traces.detail).toContain(`trace ${traceId}`);
+        expect(traces.detail).toContain("not found in Tempo after 3 attempts 20 ms apart");
+        expect(traces.detail).toContain("404 Not Found: trace not found");
+        expect(stack.standins.tempo.requests.filter((request) => request === `GET /api/traces/${traceId}`)).toHaveLength(3);
+    });
+
+    it("fails the log check with Loki's status when Loki answers 500 to the push", async () => {
+        const { result } = await verifyWith(stackConfig(), (s) => (s.behaviour.lokiPushStatus = 500));
+        expect(result("logs")).toEqual({
+            status: "FAIL",
+            check: "logs",
+            detail: "Loki refused the log line: POST loki:3100/loki/api/v1/push answered 500 Internal Server Error: rpc error: ingester unavailable",
+        });
+    });
+
+    it("names each Prometheus target that is down by job and instance", async () => {
+        const { result } = await verifyWith(stackConfig(), (s) => {
+            const kubeStateMetrics = s.behaviour.targets.find((t) => t.labels.job === "kube-state-metrics")!;
+            Object.assign(kubeStateMetrics, { health: "down", lastError: "connection refused" });
+        });
+        expect(result("prometheus-targets")).toMatchObject({
+            status: "FAIL",
+            detail: "1 of 5 targets not up: kube-state-metrics/10.0.0.11:8080 is down (connection refused)",
+        });
+    });
+
+    it("fails the GPU check with both counts and the node when a GPU node has no DCGM exporter target", async () => {
+        const { result } = await verifyWith(stackConfig(), (s) => {
+            s.behaviour.targets = s.behaviour.targets.filter((t) => t.discoveredLabels?.__meta_kubernetes_pod_node_name !== GPU_NODES[1]);
+        });
+        expect(result("gpu-metrics")).toMatchObject({
+            status: "FAIL",
+            detail:
+                `2 GPU nodes match nvidia.com/gpu.present=true, 1 ${DCGM_EXPORTER_JOB} target up: ` +
+                `expected one up target of job ${DCGM_EXPORTER_JOB} per GPU node; no up target on ${GPU_NODES[1]}`,
+        });
+        expect(result("prometheus-targets").status).toBe("PASS");
+    });
+
+    it("fails a datasource's check with its uid and Grafana's message when its health check fails", async () => {
+        const { result } = await verifyWith(stackConfig(), (s) => {
+            s.behaviour.datasourceHealth.tempo = { status: 400, body: { status: "ERROR", message: "failed to connect to Tempo: connection refused" } };
+        });
+        expect(result("grafana-datasource/tempo")).toMatchObject({
+            status: "FAIL",
+            detail: "datasource tempo health check failed: ERROR: failed to connect to Tempo: connection refused",
+        });
+        expect(result("grafana-datasource/loki").status).toBe("PASS");
+    });
+
+    it("fails a datasource's check when the admin Secret cannot be read", async () => {
+        const { result } = await verifyWith(stackConfig(), (s) => (s.cluster.secrets = {}));
+        expect(result("grafana-datasource/prometheus")).toMatchObject({
+            status: "FAIL",
+            detail: 'reading Secret observability/grafana-admin failed: secrets "grafana-admin" not found',
+        });
+        expect(result("grafana").status).toBe("PASS");
+    });
+
+    it("fails a request that is slower than the time limit as a time-out, without waiting for it", async () => {
+        const started = Date.now();
+        const { result } = await verifyWith(stackConfig(), (s) => (s.behaviour.grafanaHealthDelayMs = 20_000), { ...FAST, requestTimeoutMs: 200 });
+        expect(result("grafana")).toMatchObject({ status: "FAIL", detail: "GET grafana:80/api/health timed out after 200 ms" });
+        expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
+    it("fails a release's workload check naming the release and the workload that is not ready", async () => {
+        const { result } = await verifyWith(stackConfig(), (s) => {
+            s.cluster.workloads = s.cluster.workloads.map((w) => (w.name === "loki" ? { ...w, ready: 0 } : w));
+        });
+        expect(result("workloads/loki")).toMatchObject({ status: "FAIL", detail: "release loki: StatefulSet loki 0/1 ready" });
+        expect(result("workloads/tempo").status).toBe("PASS");
+    });
+
+    it("fails a release's workload check when the release has no workloads at all", async () => {
+        const { result } = await verifyWith(stackConfig(), (s) => {
+            s.cluster.workloads = s.cluster.workloads.filter((w) => w.labels["app.kubernetes.io/instance"] !== "otel-collector");
+        });
+        expect(result("workloads/otel-collector").detail).toBe(
+            "no Deployment, StatefulSet or DaemonSet of release otel-collector in namespace observability " +
+                "(none labelled app.kubernetes.io/instance=otel-collector or release=otel-collector)",
+        );
+    });
+
+    it("groups workloads by the release label when they lack app.kubernetes.io/instance", async () => {
+        const { result } = await verifyWith(stackConfig(), (s) => {
+            s.cluster.workloads = s.cluster.workloads.map((w) =>
+                w.name === "prometheus-kube-prometheus-stack-prometheus" ? { ...w, ready: 0 } : w,
+            );
+        });
+        expect(result("workloads/kube-prometheus-stack")).toMatchObject({
+            status: "FAIL",
+            detail: "release kube-prometheus-stack: StatefulSet prometheus-kube-prometheus-stack-prometheus 0/1 ready",
+        });
+    });
+
+    it("counts a DaemonSet that no node matches as ready", async () => {
+        const { result } = await verifyWith(stackConfig(), (s) => {
+            s.cluster.workloads = s.cluster.workloads.map((w) => (w.name === "dcgm-exporter" ? { ...w, desired: 0, ready: 0 } : w));
+        });
+        expect(result("workloads/dcgm-exporter")).toMatchObject({ status: "PASS", detail: "DaemonSet dcgm-exporter 0/0 ready" });
+    });
+
+    it("fails unready workloads of other releases in the namespace too", async () => {
+        const { result } = await verifyWith(stackConfig(), (s) => {
+            s.cluster.workloads.push({ kind: "Deployment", name: "leftover", labels: {}, desired: 1, ready: 0 });
+        });
+        expect(result("workloads/others")).toMatchObject({
+            status: "FAIL",
+            detail: "Deployment leftover 0/1 ready (release (no release label))",
+        });
+    });
+
+    it("queries a multi-tenant Loki as the configured tenant", async () => {
+        const { stack, result } = await verifyWith(stackConfig({ loki: { tenant: "gpu-team" } }), (s) => (s.behaviour.lokiTenant = "gpu-team"));
+        expect(result("logs").status).toBe("PASS");
+        expect(stack.logLines[0].tenant).toBe("gpu-team");
+    });
+
+    it("stops at the overall deadline: the running check fails and the rest do not start", async () => {
+        const started = Date.now();
+        const hangingCluster: ClusterAccess = {
+            baseUrl: () => new Promise(() => {}),
+            listWorkloads: () => new Promise(() => {}),
+            readSecret: () => new Promise(() => {}),
+            nodesMatching: () => new Promise(() => {}),
+            close: async () => {},
+        };
+        const results = await verifyStack(stackConfig(), hangingCluster, { ...FAST, requestTimeoutMs: 60_000, deadlineMs: 300 });
+        expect(results[0]).toEqual({
+            status: "FAIL",
+            check: "workloads/kube-prometheus-stack",
+            detail: "not finished within the overall deadline of 300 ms",
+        });
+        expect(results[results.length - 1].detail).toBe("not run: the overall deadline of 300 ms had passed");
+        expect(failures(results)).toHaveLength(results.length);
+        expect(Date.now() - started).toBeLessThan(3_000);
+    });
+});
+
+describe("verify skips what a stack does not install", () => {
+    it("skips every check of a disabled subsystem, saying which key disabled it, and calls none of its APIs", async () => {
+        const config = stackConfig({
+            dcgmExporter: { enabled: false },
+            otelCollector: { enabled: false },
+            logs: { enabled: false },
+            loki: { enabled: false },
+        });
+        const { stack, results, result } = await verifyWith(config);
+        expect(result("traces")).toEqual({
+            status: "SKIP",
+            check: "traces",
+            detail: "otelCollector is disabled (gpu-observability:otelCollector.enabled is false)",
+        });
+        expect(result("logs").detail).toBe("loki is disabled (gpu-observability:loki.enabled is false)");
+        expect(result("gpu-metrics").detail).toBe("dcgmExporter is disabled (gpu-observability:dcgmExporter.enabled is false)");
+        expect(result("grafana-datasource/loki").status).toBe("SKIP");
+        expect(result("workloads/promtail").status).toBe("SKIP");
+        expect(result("workloads/tempo").status).toBe("PASS");
+        expect(result("grafana-datasource/tempo").status).toBe("PASS");
+        expect(failures(results)).toEqual([]);
+        expect(stack.standins.loki.requests).toEqual([]);
+        expect(stack.standins.otlpHttp.requests).toEqual([]);
+        expect(summaryLine(results)).toBe("9 passed, 0 failed, 8 skipped");
+    });
+
+    it("skips Grafana and every datasource check when Grafana is disabled", async () => {
+        const { results } = await verifyWith(stackConfig({ grafana: { enabled: false } }));
+        const grafanaResults = results.filter((r) => r.check.startsWith("grafana"));
+        expect(grafanaResults.map((r) => r.status)).toEqual(["SKIP", "SKIP", "SKIP", "SKIP", "SKIP"]);
+        expect(failures(results)).toEqual([]);
+    });
+
+    it("skips the Prometheus and Alertmanager datasources when Prometheus is disabled", async () => {
+        const { result } = await verifyWith(stackConfig({ prometheus: { enabled: false } }));
+        expect(result("grafana-datasource/prometheus").status).toBe("SKIP");
+        expect(result("grafana-datasource/alertmanager").detail).toBe("prometheus is disabled (gpu-observability:prometheus.enabled is false)");
+        expect(result("prometheus-targets").status).toBe("SKIP");
+    });
+});
+
+describe("the verify command", () => {
+    const run = async (argv: string[], cluster?: ClusterAccess) => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await main(argv, {
+            connect: async () => {
+                if (!cluster) throw new Error("no cluster in this test");
+                return cluster;
+            },
+            print: (line) => out.push(line),
+            printError: (line) => err.push(line),
+        });
+        return { code, out, err: err.join("\n") };
+    };
+    const writeStackFile = (yaml: string) => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "verify-")), "Pulumi.test.yaml");
+        fs.writeFileSync(file, yaml);
+        return file;
+    };
+
+    it("exits 1 and says so in the summary when a check fails", async () => {
+        stack = await startStandinStack(loadStackConfig(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "dev"));
+        stack.behaviour.lokiPushStatus = 500;
+        const { code, out } = await run(["--stack", "dev", ...FAST_FLAGS], stack.cluster);
+        expect(code).toBe(1);
+        expect(out).toContainEqual(expect.stringMatching(/^FAIL logs: .*500/));
+        expect(out[out.length - 1]).toMatch(/^\d+ passed, 1 failed, 0 skipped$/);
+        expect(stack.cluster.closed).toBe(true);
+    });
+
+    it("reads another stack file with --config-file", async () => {
+        const file = writeStackFile("config:\n  gpu-observability:namespace: telemetry\n  gpu-observability:dcgmExporter:\n    enabled: false\n");
+        const config = loadStackConfig(file, "test");
+        stack = await startStandinStack(config);
+        const { code, out } = await run(["--config-file", file, ...FAST_FLAGS], stack.cluster);
+        expect(code).toBe(0);
+        expect(out[0]).toContain("in namespace telemetry");
+        expect(out).toContain("SKIP gpu-metrics: dcgmExporter is disabled (gpu-observability:dcgmExporter.enabled is false)");
+    });
+
+    it("exits 2 with the usage on an unknown argument", async () => {
+        const { code, err } = await run(["--stak", "dev"]);
+        expect(code).toBe(2);
+        expect(err).toContain("unknown argument --stak");
+        expect(err).toContain("usage: npm run verify");
+    });
+
+    it("exits 2 on a bound that is not a duration", async () => {
+        const { code, err } = await run(["--request-timeout", "ten seconds"]);
+        expect(code).toBe(2);
+        expect(err).toContain("--request-timeout ten seconds is not a positive duration");
+    });
+
+    it("exits 2 naming the missing file when the stack has no config file", async () => {
+        const { code, err } = await run(["--stack", "no-such-stack"]);
+        expect(code).toBe(2);
+        expect(err).toContain(`no stack config file ${path.join(PROJECT_DIR, "Pulumi.no-such-stack.yaml")}`);
+    });
+
+    it("exits 2 with every config problem by its full key when the config is invalid", async () => {
+        const file = writeStackFile("config:\n  gpu-observability:namespace: Observability\n  gpu-observability:loki:\n    retention: 7 days\n");
+        const { code, err } = await run(["--config-file", file]);
+        expect(code).toBe(2);
+        expect(err).toContain("(2 problems)");
+        expect(err).toContain('gpu-observability:namespace: "Observability" is not a valid name');
+        expect(err).toContain('gpu-observability:loki.retention: "7 days" is not a positive duration');
+    });
+
+    it("exits 2 when the cluster cannot be reached at all", async () => {
+        const { code, err } = await run(["--stack", "dev"]);
+        expect(code).toBe(2);
+        expect(err).toBe("cannot use the cluster: no cluster in this test");
+    });
+});
+
+describe("what verify derives from the components", () => {
+    it("looks for each release under the name the components install it with", () => {
+        expect(Object.values(DEFAULT_RELEASE_NAMES).sort()).toEqual(Object.keys(RENDERED_SERVICES).sort());
+    });
+
+    it("calls each API at a Service and port its release's chart renders", () => {
+        const releaseOf = { otlpHttp: "otelCollector", tempo: "tempo", loki: "loki", prometheus: "prometheus", grafana: "grafana" } as const;
+        for (const [api, { service, port }] of Object.entries(STACK_SERVICES)) {
+            const release = DEFAULT_RELEASE_NAMES[releaseOf[api as keyof typeof releaseOf]];
+            expect(RENDERED_SERVICES[release][service]).toContain(port);
+        }
+    });
+});
+
+describe("the real cluster access's readings of Kubernetes objects", () => {
+    const pod = (phase: string, ready: string, deleting = false) => ({
+        metadata: { name: "p", ...(deleting ? { deletionTimestamp: new Date() } : {}) },
+        spec: { containers: [{ name: "c", ports: [{ name: "http-metrics", containerPort: 3100 }] }] },
+        status: { phase, conditions: [{ type: "Ready", status: ready }] },
+    });
+
+    it("forwards only to a running, ready pod that is not being deleted", () => {
+        expect(isPodReady(pod("Running", "True"))).toBe(true);
+        expect(isPodReady(pod("Running", "False"))).toBe(false);
+        expect(isPodReady(pod("Pending", "True"))).toBe(false);
+        expect(isPodReady(pod("Running", "True", true))).toBe(false);
+    });
+
+    it("resolves a Service port to its targetPort, by number or by the container port's name", () => {
+        const service = { metadata: { name: "loki" }, spec: { ports: [{ port: 3100, targetPort: "http-metrics" }, { port: 80, targetPort: 3000 }, { port: 9095 }] } };
+        expect(targetPortOf(service, 80)).toBe(3000);
+        expect(targetPortOf(service, 9095)).toBe(9095);
+        expect(targetPortOf(service, 3100)).toBe("http-metrics");
+        expect(containerPortNamed(pod("Running", "True"), "http-metrics")).toBe(3100);
+        expect(() => targetPortOf(service, 4318)).toThrow("Service loki has no port 4318 (it has 3100, 80, 9095)");
+    });
+
+    it("reads a DaemonSet's desired and ready pods from its status", () => {
+        expect(daemonSetWorkload({ metadata: { name: "promtail", labels: { release: "promtail" } }, status: { desiredNumberScheduled: 3, numberReady: 2, currentNumberScheduled: 3, numberMisscheduled: 0 } })).toEqual({
+            kind: "DaemonSet",
+            name: "promtail",
+            labels: { release: "promtail" },
+            desired: 3,
+            ready: 2,
+        });
+    });
+
+    it("reduces the API server's error to its status code and message", () => {
+        const apiError = Object.assign(new Error("HTTP-Code: 403\nMessage: ...\nBody: ..."), {
+            code: 403,
+            body: JSON.stringify({ kind: "Status", message: 'services "loki" is forbidden: User "dev" cannot get resource "services"' }),
+        });
+        expect(describeKubeError(apiError)).toBe('403 services "loki" is forbidden: User "dev" cannot get resource "services"');
+    });
+});
