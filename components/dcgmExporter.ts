@@ -57,8 +57,12 @@ export function dcgmExporterValues({ settings, serviceMonitors, releaseName }: V
             // Series carry the pod, namespace and container of the workload using the GPU; honour
             // them rather than letting Prometheus rename them exported_*.
             honorLabels: true,
-            // ...and drop the exporter's own pod labels, which would otherwise mark idle GPUs as used by it.
-            relabelings: [{ action: "labeldrop", regex: "(pod|namespace|container)" }],
+            relabelings: [
+                // The node of the GPU, by the name every other Kubernetes series uses.
+                { action: "replace", sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node" },
+                // ...and no labels of the exporter's own pod, which would mark idle GPUs as used by it.
+                { action: "labeldrop", regex: "(pod|namespace|container)" },
+            ],
         },
         // Pod mapping needs only the kubelet pod-resources socket the chart mounts; pod labels would need API access.
         kubernetes: { enablePodLabels: false, enablePodUID: false },
