@@ -22,6 +22,8 @@ export const DASHBOARD_LABEL = { key: "grafana_dashboard", value: "1" } as const
 export const DASHBOARD_FOLDER_ANNOTATION = "grafana_folder";
 // The dashboard sidecar only copies ConfigMaps into a folder.
 const SIDECAR_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } };
+// Grafana reads any setting from GF_<SECTION>_<KEY>; the client secret arrives this way, from a Secret.
+const OIDC_SECRET_ENV = "GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET";
 const ADMIN_SECRET_KEYS = { user: "admin-user", password: "admin-password" } as const;
 
 /** Labels of Grafana's pods, as the chart's Service selects them. */
@@ -33,6 +35,8 @@ export interface GrafanaValuesInput extends ValuesInput<GrafanaConfig> {
     datasources: DatasourceUrls;
     /** Loki tenant Grafana queries as, when Loki is multi-tenant. */
     lokiTenant?: string;
+    /** The Secret holding the OpenID Connect client secret, when OIDC login is on. */
+    oidcSecretName?: string;
 }
 
 /** Helm values of the Grafana chart: provisioned datasources, dashboards from labelled ConfigMaps. */
@@ -48,7 +52,24 @@ export function grafanaValues(input: GrafanaValuesInput): HelmValues {
             ...(ingress.enabled ? { server: { root_url: `https://${ingress.host}/` } } : {}),
             analytics: { reporting_enabled: false, check_for_updates: false, check_for_plugin_updates: false },
             "auth.anonymous": { enabled: false },
+            ...(settings.oidc.enabled
+                ? {
+                      "auth.generic_oauth": {
+                          enabled: true,
+                          name: settings.oidc.name,
+                          client_id: settings.oidc.clientId,
+                          scopes: settings.oidc.scopes,
+                          auth_url: settings.oidc.authUrl,
+                          token_url: settings.oidc.tokenUrl,
+                          api_url: settings.oidc.apiUrl,
+                          use_pkce: true,
+                          allow_sign_up: true,
+                          ...(settings.oidc.roleAttributePath ? { role_attribute_path: settings.oidc.roleAttributePath } : {}),
+                      },
+                  }
+                : {}),
         },
+        ...(input.oidcSecretName ? { envFromSecrets: [{ name: input.oidcSecretName }] } : {}),
         sidecar: {
             resources: SIDECAR_RESOURCES,
             securityContext: RESTRICTED_CONTAINER,
@@ -122,16 +143,28 @@ export class Grafana extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        const { oidc } = args.settings;
+        const oidcSecret = oidc.enabled
+            ? new k8s.core.v1.Secret(
+                  `${name}-oidc`,
+                  {
+                      metadata: { name: `${releaseName}-oidc`, namespace: args.namespace },
+                      type: "Opaque",
+                      stringData: pulumi.secret({ [OIDC_SECRET_ENV]: oidc.clientSecret ?? "" }),
+                  },
+                  { parent: this },
+              )
+            : undefined;
         this.release = installSubsystem(this, name, args, {
             chart: CHARTS.grafana,
             releaseName,
             values: (input) =>
                 pulumi
-                    .all([args.namespace, adminSecret.metadata.name, pulumi.output(args.datasources)])
-                    .apply(([namespace, adminSecretName, datasources]) =>
-                        grafanaValues({ ...input, namespace, adminSecretName, datasources, lokiTenant: args.lokiTenant }),
+                    .all([args.namespace, adminSecret.metadata.name, pulumi.output(args.datasources), oidcSecret?.metadata.name])
+                    .apply(([namespace, adminSecretName, datasources, oidcSecretName]) =>
+                        grafanaValues({ ...input, namespace, adminSecretName, datasources, lokiTenant: args.lokiTenant, oidcSecretName }),
                     ),
-            dependsOn: [adminSecret],
+            dependsOn: oidcSecret ? [adminSecret, oidcSecret] : [adminSecret],
         });
         this.url = releaseServiceUrl(this.release, GRAFANA_PORT);
         this.adminUser = pulumi.output(args.settings.adminUser);

@@ -126,3 +126,15 @@ export const serviceType = z
     .enum(["ClusterIP", "NodePort", "LoadBalancer"])
     .default("ClusterIP")
     .describe("Type of the Service; anything but ClusterIP exposes it outside the cluster.");
+
+/** An https:// URL (credentials and tokens never cross the network in clear). */
+export const httpsUrl = z.string().refine(
+    (text) => {
+        try {
+            return new URL(text).protocol === "https:";
+        } catch {
+            return false;
+        }
+    },
+    { error: (issue) => `${JSON.stringify(issue.input)} is not an https:// URL` },
+);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { enabled, extraValues, resourcesSchema } from "./common";
-import { dnsLabel, dnsSubdomain, hostname, memoryQuantity, serviceType } from "./formats";
+import { dnsLabel, dnsSubdomain, hostname, httpsUrl, memoryQuantity, serviceType } from "./formats";
 
 export const grafanaConfigSchema = z
     .strictObject({
@@ -43,6 +43,35 @@ export const grafanaConfigSchema = z
             })
             .prefault({})
             .describe("An Ingress in front of Grafana, TLS only."),
+        oidc: z
+            .strictObject({
+                enabled: z.boolean().default(false).describe("Log in through an OpenID Connect provider."),
+                name: z.string().min(1).default("SSO").describe("Name of the login button."),
+                clientId: z.string().min(1).optional().describe("OAuth client id registered with the provider."),
+                clientSecret: z
+                    .string()
+                    .min(1)
+                    .optional()
+                    .describe("OAuth client secret: set it with `pulumi config set --secret --path`; it only travels in a Kubernetes Secret."),
+                authUrl: httpsUrl.optional().describe("The provider's authorization endpoint."),
+                tokenUrl: httpsUrl.optional().describe("The provider's token endpoint."),
+                apiUrl: httpsUrl.optional().describe("The provider's userinfo endpoint."),
+                scopes: z.string().default("openid profile email").describe("Scopes requested, space-separated."),
+                roleAttributePath: z
+                    .string()
+                    .optional()
+                    .describe("JMESPath mapping the user's claims to a Grafana role, e.g. contains(groups[*], 'admins') && 'Admin' || 'Viewer'."),
+            })
+            .superRefine((oidc, ctx) => {
+                if (!oidc.enabled) return;
+                for (const key of ["clientId", "clientSecret", "authUrl", "tokenUrl", "apiUrl"] as const) {
+                    if (!oidc[key]) {
+                        ctx.addIssue({ code: "custom", path: [key], message: "is missing; OpenID Connect login needs clientId, clientSecret, authUrl, tokenUrl and apiUrl" });
+                    }
+                }
+            })
+            .prefault({})
+            .describe("OpenID Connect login (Grafana's generic OAuth); the local admin stays for break-glass."),
         resources: resourcesSchema({
             requests: { cpu: "50m", memory: "128Mi" },
             limits: { cpu: "500m", memory: "512Mi" },

@@ -109,3 +109,57 @@ describe("the Grafana admin password", () => {
         expect(everyValue).not.toContain("1b47061264138c4ac30d75fd1eb44270");
     });
 });
+
+describe("OpenID Connect login", () => {
+    const oidc = {
+        enabled: true,
+        clientId: "grafana",
+        clientSecret: "s3cr3t-client-secret",
+        authUrl: "https://id.example.com/auth",
+        tokenUrl: "https://id.example.com/token",
+        apiUrl: "https://id.example.com/userinfo",
+        roleAttributePath: "contains(groups[*], 'gpu-admins') && 'Admin' || 'Viewer'",
+    };
+
+    it("is off by default", () => {
+        expect(values()["grafana.ini"]).not.toHaveProperty("auth.generic_oauth");
+        expect(values()).not.toHaveProperty("envFromSecrets");
+    });
+
+    it("configures Grafana's generic OAuth from config, with PKCE", () => {
+        const ini = values({ oidc })["grafana.ini"]["auth.generic_oauth"];
+        expect(ini).toMatchObject({
+            enabled: true,
+            client_id: "grafana",
+            auth_url: oidc.authUrl,
+            token_url: oidc.tokenUrl,
+            api_url: oidc.apiUrl,
+            use_pkce: true,
+            role_attribute_path: oidc.roleAttributePath,
+        });
+        expect(ini).not.toHaveProperty("client_secret");
+    });
+
+    it("hands the client secret to Grafana only through a Kubernetes Secret, as a Pulumi secret", async () => {
+        const { runIndex, stackConfig } = await import("./helpers/run");
+        const run = await runIndex(stackConfig({ grafana: { oidc } }));
+        const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata.name === "grafana-oidc");
+        expect(isSecretEnvelope(secret?.inputs.stringData)).toBe(true);
+        expect(secret?.inputs.stringData.value).toEqual({ GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: oidc.clientSecret });
+        expect(valuesOf(run, "grafana").envFromSecrets).toEqual([{ name: "grafana-oidc" }]);
+        const helmValues = JSON.stringify(run.resources.filter((r) => r.type.startsWith("kubernetes:helm")).map((r) => r.inputs.values));
+        expect(helmValues).not.toContain(oidc.clientSecret);
+    });
+
+    it.each(["clientId", "clientSecret", "authUrl", "tokenUrl", "apiUrl"])("refuses OIDC login without %s", (key) => {
+        const partial: Record<string, unknown> = { ...oidc };
+        delete partial[key];
+        expect(() => validateStackConfig({ grafana: { oidc: partial } })).toThrow(new RegExp(`grafana.oidc.${key}: is missing`));
+    });
+
+    it("refuses a provider endpoint that is not https", () => {
+        expect(() => validateStackConfig({ grafana: { oidc: { ...oidc, tokenUrl: "http://id.example.com/token" } } })).toThrow(
+            /grafana.oidc.tokenUrl: "http:\/\/id.example.com\/token" is not an https:\/\/ URL/,
+        );
+    });
+});
