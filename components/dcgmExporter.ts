@@ -6,6 +6,7 @@ import { DcgmExporterConfig } from "../config/dcgmExporter";
 import { countersCsv } from "../config/dcgmCounters";
 import { HelmValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER } from "./podSecurity";
+import { DEFAULT_RELEASE_NAMES } from "./releaseNames";
 import { componentType, installSubsystem, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export type DcgmExporterArgs = SubsystemArgs<DcgmExporterConfig>;
@@ -77,7 +78,7 @@ export class DcgmExporter extends pulumi.ComponentResource {
 
     constructor(name: string, args: DcgmExporterArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("DcgmExporter"), name, {}, opts);
-        const releaseName = args.releaseName ?? "dcgm-exporter";
+        const releaseName = args.releaseName ?? DEFAULT_RELEASE_NAMES.dcgmExporter;
         this.release = installSubsystem(this, name, args, {
             chart: CHARTS.dcgmExporter,
             releaseName,

@@ -6,6 +6,7 @@ import { GrafanaConfig } from "../config/grafana";
 import { DatasourceUrls, grafanaDatasources } from "./datasources";
 import { HelmValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
+import { DEFAULT_RELEASE_NAMES } from "./releaseNames";
 import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export interface GrafanaArgs extends SubsystemArgs<GrafanaConfig> {
@@ -131,7 +132,7 @@ export class Grafana extends pulumi.ComponentResource {
 
     constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("Grafana"), name, {}, opts);
-        const releaseName = args.releaseName ?? "grafana";
+        const releaseName = args.releaseName ?? DEFAULT_RELEASE_NAMES.grafana;
         this.pods = grafanaPods(releaseName);
         const password = new random.RandomPassword(`${name}-admin`, { length: 32, special: false }, { parent: this });
         const adminSecret = new k8s.core.v1.Secret(

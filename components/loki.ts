@@ -4,6 +4,7 @@ import { CHARTS } from "../config/charts";
 import { LokiConfig } from "../config/loki";
 import { HelmValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
+import { DEFAULT_RELEASE_NAMES } from "./releaseNames";
 import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export type LokiArgs = SubsystemArgs<LokiConfig>;
@@ -126,7 +127,7 @@ export class Loki extends pulumi.ComponentResource {
 
     constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("Loki"), name, {}, opts);
-        const releaseName = args.releaseName ?? "loki";
+        const releaseName = args.releaseName ?? DEFAULT_RELEASE_NAMES.loki;
         this.pods = lokiPods(releaseName);
         this.release = installSubsystem(this, name, args, { chart: CHARTS.loki, releaseName, values: lokiValues });
         this.pushUrl = releaseServiceUrl(this.release, LOKI_HTTP_PORT, { path: LOKI_PUSH_PATH });

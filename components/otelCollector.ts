@@ -5,6 +5,7 @@ import { goDuration } from "../config/formats";
 import { OtelCollectorConfig } from "../config/otelCollector";
 import { HelmValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
+import { DEFAULT_RELEASE_NAMES } from "./releaseNames";
 import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export interface OtelCollectorArgs extends SubsystemArgs<OtelCollectorConfig> {
@@ -146,7 +147,7 @@ export class OtelCollector extends pulumi.ComponentResource {
 
     constructor(name: string, args: OtelCollectorArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("OtelCollector"), name, {}, opts);
-        const releaseName = args.releaseName ?? "otel-collector";
+        const releaseName = args.releaseName ?? DEFAULT_RELEASE_NAMES.otelCollector;
         this.pods = otelCollectorPods(releaseName);
         this.release = installSubsystem(this, name, args, {
             chart: CHARTS.otelCollector,

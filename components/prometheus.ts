@@ -6,6 +6,7 @@ import { PrometheusConfig } from "../config/prometheus";
 import { DASHBOARD_LABEL } from "./grafana";
 import { HelmValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
+import { DEFAULT_RELEASE_NAMES } from "./releaseNames";
 import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export type PrometheusArgs = SubsystemArgs<PrometheusConfig>;
@@ -148,7 +149,7 @@ export class Prometheus extends pulumi.ComponentResource {
 
     constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("Prometheus"), name, {}, opts);
-        const releaseName = args.releaseName ?? "kube-prometheus-stack";
+        const releaseName = args.releaseName ?? DEFAULT_RELEASE_NAMES.prometheus;
         this.prometheusPods = prometheusPods(releaseName);
         this.alertmanagerPods = alertmanagerPods(releaseName);
         this.release = installSubsystem(this, name, args, {

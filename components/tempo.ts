@@ -5,6 +5,7 @@ import { goDuration } from "../config/formats";
 import { TempoConfig } from "../config/tempo";
 import { HelmValues, mergeValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
+import { DEFAULT_RELEASE_NAMES } from "./releaseNames";
 import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export interface TempoArgs extends SubsystemArgs<TempoConfig> {
@@ -94,7 +95,7 @@ export class Tempo extends pulumi.ComponentResource {
 
     constructor(name: string, args: TempoArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("Tempo"), name, {}, opts);
-        const releaseName = args.releaseName ?? "tempo";
+        const releaseName = args.releaseName ?? DEFAULT_RELEASE_NAMES.tempo;
         this.pods = tempoPods(releaseName);
         this.release = installSubsystem(this, name, args, {
             chart: CHARTS.tempo,

@@ -1,20 +1,22 @@
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DATASOURCE_UIDS } from "../components/datasources";
 import { StackConfig, StackConfigInput } from "../config/schema";
 import { validateStackConfig } from "../config/validate";
+import { isSecretEnvelope } from "../scripts/lib/secrets";
 import { main } from "../scripts/verify";
 import { ClusterAccess } from "../scripts/verify/clusterAccess";
 import { containerPortNamed, daemonSetWorkload, describeKubeError, isPodReady, targetPortOf } from "../scripts/verify/kubeObjects";
 import { VerifyOptions } from "../scripts/verify/options";
 import { CheckResult, summaryLine } from "../scripts/verify/result";
 import { loadStackConfig } from "../scripts/verify/stackConfig";
-import { DCGM_EXPORTER_JOB, DEFAULT_RELEASE_NAMES, STACK_SERVICES } from "../scripts/verify/stackTargets";
+import { DCGM_EXPORTER_JOB, DEFAULT_RELEASE_NAMES, GRAFANA_ADMIN_SECRET, STACK_SERVICES } from "../scripts/verify/stackTargets";
 import { verifyStack } from "../scripts/verify/verifyStack";
 import { RENDERED_SERVICES } from "./fixtures/renderedServices";
-import { GPU_NODES, StandinStack, startStandinStack } from "./helpers/standins";
-import { PROJECT_DIR } from "./helpers/run";
+import { GPU_NODES, StandinStack, startStandin, startStandinApiServer, startStandinStack } from "./helpers/standins";
+import { devStackConfig, PROJECT_DIR, releaseNames, runIndex } from "./helpers/run";
 
 // Small bounds, so a failing check gives up in well under a second.
 const FAST: VerifyOptions = { requestTimeoutMs: 500, pollAttempts: 3, pollIntervalMs: 20, deadlineMs: 10_000 };
@@ -130,7 +132,7 @@ describe("verify reports what is broken", () => {
 
     it("fails the GPU check with both counts and the node when a GPU node has no DCGM exporter target", async () => {
         const { result } = await verifyWith(stackConfig(), (s) => {
-            s.behaviour.targets = s.behaviour.targets.filter((t) => t.discoveredLabels?.__meta_kubernetes_pod_node_name !== GPU_NODES[1]);
+            s.behaviour.targets = s.behaviour.targets.filter((t) => t.labels.node !== GPU_NODES[1]);
         });
         expect(result("gpu-metrics")).toMatchObject({
             status: "FAIL",
@@ -359,8 +361,14 @@ describe("the verify command", () => {
 });
 
 describe("what verify derives from the components", () => {
-    it("looks for each release under the name the components install it with", () => {
+    it("looks for each release, and Grafana's admin Secret, under the names the program installs them with", async () => {
+        const run = await runIndex(devStackConfig());
+        expect(releaseNames(run)).toEqual(Object.values(DEFAULT_RELEASE_NAMES).sort());
         expect(Object.values(DEFAULT_RELEASE_NAMES).sort()).toEqual(Object.keys(RENDERED_SERVICES).sort());
+        const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata?.name === GRAFANA_ADMIN_SECRET.name);
+        // The password makes the whole of stringData a Pulumi secret, in its envelope.
+        const stringData = isSecretEnvelope(secret?.inputs.stringData) ? secret?.inputs.stringData.value : secret?.inputs.stringData;
+        expect(Object.keys(stringData ?? {}).sort()).toEqual([GRAFANA_ADMIN_SECRET.passwordKey, GRAFANA_ADMIN_SECRET.userKey]);
     });
 
     it("calls each API at a Service and port its release's chart renders", () => {
@@ -387,7 +395,8 @@ describe("the real cluster access's readings of Kubernetes objects", () => {
     });
 
     it("resolves a Service port to its targetPort, by number or by the container port's name", () => {
-        const service = { metadata: { name: "loki" }, spec: { ports: [{ port: 3100, targetPort: "http-metrics" }, { port: 80, targetPort: 3000 }, { port: 9095 }] } };
+        const ports = [{ port: 3100, targetPort: "http-metrics" }, { port: 80, targetPort: 3000 }, { port: 9095 }];
+        const service = { metadata: { name: "loki" }, spec: { ports } };
         expect(targetPortOf(service, 80)).toBe(3000);
         expect(targetPortOf(service, 9095)).toBe(9095);
         expect(targetPortOf(service, 3100)).toBe("http-metrics");
@@ -396,7 +405,8 @@ describe("the real cluster access's readings of Kubernetes objects", () => {
     });
 
     it("reads a DaemonSet's desired and ready pods from its status", () => {
-        expect(daemonSetWorkload({ metadata: { name: "promtail", labels: { release: "promtail" } }, status: { desiredNumberScheduled: 3, numberReady: 2, currentNumberScheduled: 3, numberMisscheduled: 0 } })).toEqual({
+        const status = { desiredNumberScheduled: 3, numberReady: 2, currentNumberScheduled: 3, numberMisscheduled: 0 };
+        expect(daemonSetWorkload({ metadata: { name: "promtail", labels: { release: "promtail" } }, status })).toEqual({
             kind: "DaemonSet",
             name: "promtail",
             labels: { release: "promtail" },
@@ -413,3 +423,121 @@ describe("the real cluster access's readings of Kubernetes objects", () => {
         expect(describeKubeError(apiError)).toBe('403 services "loki" is forbidden: User "dev" cannot get resource "services"');
     });
 });
+
+describe("the real cluster access, against a stand-in Kubernetes API server", () => {
+    // The Kubernetes client is ESM-only, which jest's CommonJS runtime cannot load: the real access
+    // runs in a child process under tsx, as `npm run verify` runs it, with a kubeconfig naming the
+    // stand-in API server.
+    const CHILD = `
+        import { KubeClusterAccess } from ${JSON.stringify(path.join(PROJECT_DIR, "scripts/verify/kubeCluster"))};
+        (async () => {
+            const access = KubeClusterAccess.fromDefaultKubeconfig((line) => console.error(line));
+            const url = await access.baseUrl("observability", "loki", 3100);
+            const reused = (await access.baseUrl("observability", "loki", 3100)) === url;
+            const first = await (await fetch(url + "/ready", { signal: AbortSignal.timeout(5000) })).text();
+            const second = await (await fetch(url + "/ready", { signal: AbortSignal.timeout(5000) })).text();
+            const noReadyPod = await access.baseUrl("observability", "tempo", 3200).catch((error) => error.message);
+            const refusing = await access.baseUrl("observability", "grafana", 80);
+            const refused = await fetch(refusing + "/api/health", { signal: AbortSignal.timeout(5000) }).then(
+                (answer) => answer.status,
+                (error) => error.message,
+            );
+            const workloads = await access.listWorkloads("observability");
+            const secret = await access.readSecret("observability", "grafana-admin");
+            const missingSecret = await access.readSecret("observability", "nope").catch((error) => error.message);
+            const gpuNodes = await access.nodesMatching({ "nvidia.com/gpu.present": "true" });
+            await access.close();
+            console.log(JSON.stringify({ url, reused, first, second, noReadyPod, refused, workloads, secret, missingSecret, gpuNodes }));
+        })();
+    `;
+    const pod = (name: string, app: string, ready: boolean) => ({
+        metadata: { name, labels: { app } },
+        spec: { containers: [{ name: app, ports: [{ name: "http-metrics", containerPort: 3100 }] }] },
+        status: { phase: ready ? "Running" : "Pending", conditions: [{ type: "Ready", status: ready ? "True" : "False" }] },
+    });
+
+    it("reads workloads, Secrets and nodes, and port-forwards to a ready pod behind a Service, closing all at the end", async () => {
+        const lokiPod = await startStandin(() => ({ status: 200, body: "ready\n" }));
+        const api = await startStandinApiServer({
+            services: [
+                { metadata: { name: "loki" }, spec: { selector: { app: "loki" }, ports: [{ port: 3100, targetPort: "http-metrics" }] } },
+                { metadata: { name: "tempo" }, spec: { selector: { app: "tempo" }, ports: [{ port: 3200, targetPort: 3200 }] } },
+                { metadata: { name: "grafana" }, spec: { selector: { app: "grafana" }, ports: [{ port: 80, targetPort: 3000 }] } },
+            ],
+            pods: [pod("loki-1", "loki", false), pod("loki-0", "loki", true), pod("tempo-0", "tempo", false), pod("grafana-0", "grafana", true)],
+            deployments: [
+                { metadata: { name: "grafana", labels: { "app.kubernetes.io/instance": "grafana" } }, spec: { replicas: 1 }, status: { readyReplicas: 1 } },
+            ],
+            statefulSets: [{ metadata: { name: "loki", labels: { "app.kubernetes.io/instance": "loki" } }, spec: { replicas: 1 }, status: {} }],
+            daemonSets: [
+                { metadata: { name: "dcgm-exporter", labels: { release: "dcgm-exporter" } }, status: { desiredNumberScheduled: 0, numberReady: 0 } },
+            ],
+            secrets: [{ metadata: { name: "grafana-admin" }, data: { "admin-user": Buffer.from("admin").toString("base64") } }],
+            nodes: [
+                { metadata: { name: "gpu-node-a", labels: { "nvidia.com/gpu.present": "true" } } },
+                { metadata: { name: "cpu-node", labels: {} } },
+            ],
+            podPorts: { "loki-0:3100": Number(new URL(lokiPod.url).port) },
+        });
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "verify-kubeconfig-"));
+        const kubeconfig = path.join(dir, "config");
+        // The client sends nothing over plain HTTP unless told to skip TLS verification.
+        fs.writeFileSync(
+            kubeconfig,
+            [
+                "apiVersion: v1",
+                "kind: Config",
+                `clusters: [{ name: standin, cluster: { server: "${api.url}", insecure-skip-tls-verify: true } }]`,
+                "users: [{ name: standin, user: { token: standin-token } }]",
+                "contexts: [{ name: standin, context: { cluster: standin, user: standin } }]",
+                "current-context: standin",
+            ].join("\n"),
+        );
+        try {
+            const child = await runChild(CHILD, { ...process.env, KUBECONFIG: kubeconfig });
+            // Nothing listens on Grafana's pod port here: the API server says so on the error stream.
+            expect(child.stderr).toBe(
+                "port-forward to pod observability/grafana-0:3000: error forwarding port 3000 to pod grafana-0: connection refused\n",
+            );
+            expect(child.code).toBe(0);
+            const seen = JSON.parse(child.stdout);
+            expect(seen).toEqual({
+                url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+                reused: true,
+                first: "ready\n",
+                second: "ready\n",
+                noReadyPod: "no ready pod behind Service tempo: 1 pod(s) match app=tempo, none ready",
+                refused: "fetch failed",
+                workloads: [
+                    { kind: "Deployment", name: "grafana", labels: { "app.kubernetes.io/instance": "grafana" }, desired: 1, ready: 1 },
+                    { kind: "StatefulSet", name: "loki", labels: { "app.kubernetes.io/instance": "loki" }, desired: 1, ready: 0 },
+                    { kind: "DaemonSet", name: "dcgm-exporter", labels: { release: "dcgm-exporter" }, desired: 0, ready: 0 },
+                ],
+                secret: { "admin-user": "admin" },
+                missingSecret: '404 secrets "nope" not found',
+                gpuNodes: ["gpu-node-a"],
+            });
+            // Every forward went to the ready pod, on the container port the Service's targetPort names.
+            expect(new Set(api.forwards)).toEqual(new Set(["loki-0:3100", "grafana-0:3000"]));
+            expect(lokiPod.requests).toEqual(["GET /ready", "GET /ready"]);
+        } finally {
+            await api.close();
+            await lokiPod.close();
+        }
+    }, 30_000);
+});
+
+/** Runs TypeScript source under tsx in a child process; it must finish by itself (nothing left open). */
+function runChild(source: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+        const child = execFile(
+            process.execPath,
+            [path.join(PROJECT_DIR, "node_modules/tsx/dist/cli.mjs"), "-e", source],
+            { cwd: PROJECT_DIR, env, timeout: 20_000 },
+            (error, stdout, stderr) => {
+                if (error && error.killed) reject(new Error(`the child did not finish within 20 s: ${stderr}`));
+                else resolve({ code: child.exitCode, stdout, stderr });
+            },
+        );
+    });
+}

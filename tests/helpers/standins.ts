@@ -3,7 +3,8 @@
 // ClusterAccess that maps the stack's Services to them. Each stand-in is healthy until a test
 // changes its behaviour.
 import * as http from "http";
-import { AddressInfo } from "net";
+import { AddressInfo, createConnection } from "net";
+import { Duplex } from "stream";
 import { DATASOURCE_UIDS } from "../../components/datasources";
 import { StackConfig } from "../../config/schema";
 import { ActiveTarget } from "../../scripts/verify/checks/prometheus";
@@ -20,6 +21,7 @@ interface Answer {
 
 export interface Standin {
     url: string;
+    server: http.Server;
     /** Every request it received, as `METHOD /path?query`. */
     requests: string[];
     close(): Promise<void>;
@@ -51,6 +53,7 @@ export async function startStandin(handler: Handler): Promise<Standin> {
     return {
         url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         requests,
+        server,
         close: () =>
             new Promise<void>((resolve) => {
                 server.closeAllConnections();
@@ -129,7 +132,7 @@ interface OtlpTraces {
 }
 
 const target = (job: string, instance: string, node?: string): ActiveTarget => ({
-    labels: { job, instance },
+    labels: { job, instance, ...(node ? { node } : {}) },
     discoveredLabels: node ? { __meta_kubernetes_pod_node_name: node } : {},
     health: "up",
 });
@@ -192,7 +195,8 @@ export async function startStandinStack(config: StackConfig): Promise<StandinSta
     const tempo = await startStandin((_request, _body, url) => {
         const id = /^\/api\/traces\/([0-9a-f]{32})$/.exec(url.pathname)?.[1];
         if (!id) return { status: 404, body: "404 page not found" };
-        return tracesInTempo.has(id) ? { status: 200, body: { batches: [{ resource: {}, scopeSpans: [{ spans: [{ name: "verify" }] }] }] } } : { status: 404, body: "trace not found" };
+        if (!tracesInTempo.has(id)) return { status: 404, body: "trace not found" };
+        return { status: 200, body: { batches: [{ resource: {}, scopeSpans: [{ spans: [{ name: "verify" }] }] }] } };
     });
     const loki = await startStandin((request, body, url) => {
         const tenant = request.headers["x-scope-orgid"] as string | undefined;
@@ -207,19 +211,20 @@ export async function startStandinStack(config: StackConfig): Promise<StandinSta
         if (request.method === "GET" && url.pathname === "/loki/api/v1/query_range") {
             const marker = /\|= "([^"]+)"/.exec(url.searchParams.get("query") ?? "")?.[1] ?? "";
             const lines = logLines.filter((entry) => entry.tenant === tenant && entry.line.includes(marker));
-            return {
-                status: 200,
-                body: { status: "success", data: { resultType: "streams", result: lines.map((l) => ({ stream: l.labels, values: [["1", l.line]] })) } },
-            };
+            const result = lines.map((entry) => ({ stream: entry.labels, values: [["1", entry.line]] }));
+            return { status: 200, body: { status: "success", data: { resultType: "streams", result } } };
         }
         return { status: 404, body: "404 page not found" };
     });
-    const prometheus = await startStandin((_request, _body, url) =>
-        url.pathname === "/api/v1/targets" ? { status: 200, body: { status: "success", data: { activeTargets: behaviour.targets, droppedTargets: [] } } } : { status: 404, body: "not found" },
-    );
+    const prometheus = await startStandin((_request, _body, url) => {
+        if (url.pathname !== "/api/v1/targets") return { status: 404, body: "not found" };
+        return { status: 200, body: { status: "success", data: { activeTargets: behaviour.targets, droppedTargets: [] } } };
+    });
     const basicAuth = `Basic ${Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString("base64")}`;
     const grafana = await startStandin((request, _body, url) => {
-        if (url.pathname === "/api/health") return { status: 200, body: { database: "ok", version: "12.3.1" }, delayMs: behaviour.grafanaHealthDelayMs };
+        if (url.pathname === "/api/health") {
+            return { status: 200, body: { database: "ok", version: "12.3.1" }, delayMs: behaviour.grafanaHealthDelayMs };
+        }
         if (request.headers.authorization !== basicAuth) return { status: 401, body: { message: "Unauthorized" } };
         const health = /^\/api\/datasources\/uid\/([^/]+)\/health$/.exec(url.pathname)?.[1];
         if (health && health !== DATASOURCE_UIDS.alertmanager) {
@@ -256,6 +261,119 @@ export async function startStandinStack(config: StackConfig): Promise<StandinSta
         standins,
         close: async () => {
             await Promise.all(Object.values(standins).map((standin) => standin.close()));
+        },
+    };
+}
+
+// The `ws` package (a dependency of @kubernetes/client-node) ships no types; this is what is used of it.
+interface WebSocketLike {
+    send(data: Buffer): void;
+    close(): void;
+    on(event: "message", listener: (data: Buffer) => void): void;
+    on(event: "close", listener: () => void): void;
+}
+interface WebSocketServerLike {
+    handleUpgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer, done: (socket: WebSocketLike) => void): void;
+    close(): void;
+}
+const { WebSocketServer } = require("ws") as {
+    WebSocketServer: new (options: { noServer: true; handleProtocols: (protocols: Set<string>) => string | false }) => WebSocketServerLike;
+};
+
+/** What the stand-in Kubernetes API server holds, as the API returns it. */
+export interface ApiObjects {
+    services: Record<string, unknown>[];
+    pods: Record<string, any>[];
+    deployments: Record<string, unknown>[];
+    statefulSets: Record<string, unknown>[];
+    daemonSets: Record<string, unknown>[];
+    secrets: Record<string, any>[];
+    nodes: Record<string, any>[];
+    /** Where a pod's port really is: `pod:port` -> a local port. */
+    podPorts: Record<string, number>;
+}
+
+const matches = (selector: string | null, labels: Record<string, string> = {}) =>
+    !selector || selector.split(",").every((pair) => labels[pair.split("=")[0]] === pair.split("=").slice(1).join("="));
+
+/**
+ * A stand-in of the Kubernetes API server for what the real ClusterAccess calls: reads of Services,
+ * pods, workloads, Secrets and nodes, and a pod's port-forward over a WebSocket speaking
+ * v4.channel.k8s.io (channel 0 data, channel 1 errors, each opened by the port number), as the
+ * kubelet's streaming server does.
+ */
+export async function startStandinApiServer(objects: ApiObjects) {
+    const requests: string[] = [];
+    const forwards: string[] = [];
+    const list = (items: unknown[], kind: string) => ({ status: 200, body: { kind, apiVersion: "v1", metadata: {}, items } });
+    const notFound = (what: string) => ({
+        status: 404,
+        body: { kind: "Status", apiVersion: "v1", status: "Failure", message: `${what} not found`, code: 404 },
+    });
+    const byName = (items: Record<string, any>[], name: string, what: string) => {
+        const found = items.find((item) => item.metadata?.name === name);
+        return found ? { status: 200, body: found } : notFound(`${what} "${name}"`);
+    };
+    const standin = await startStandin((_request, _body, url) => {
+        requests.push(`${url.pathname}${url.search}`);
+        const selector = url.searchParams.get("labelSelector");
+        const path = url.pathname;
+        let match: RegExpExecArray | null;
+        if ((match = /^\/api\/v1\/namespaces\/[^/]+\/services\/([^/]+)$/.exec(path))) return byName(objects.services, match[1], "services");
+        if ((match = /^\/api\/v1\/namespaces\/[^/]+\/secrets\/([^/]+)$/.exec(path))) return byName(objects.secrets, match[1], "secrets");
+        if (/^\/api\/v1\/namespaces\/[^/]+\/pods$/.test(path)) {
+            return list(objects.pods.filter((pod) => matches(selector, pod.metadata?.labels)), "PodList");
+        }
+        if (path === "/api/v1/nodes") return list(objects.nodes.filter((node) => matches(selector, node.metadata?.labels)), "NodeList");
+        if ((match = /^\/apis\/apps\/v1\/namespaces\/[^/]+\/(deployments|statefulsets|daemonsets)$/.exec(path))) {
+            const kinds = { deployments: objects.deployments, statefulsets: objects.statefulSets, daemonsets: objects.daemonSets };
+            return list(kinds[match[1] as keyof typeof kinds], "List");
+        }
+        return notFound(path);
+    });
+    const { server } = standin;
+    // Upgraded connections are the server's no more: each is closed by hand at the end.
+    const openSockets = new Set<{ close(): void }>();
+    // The kubelet's port-forward speaks v4.channel.k8s.io; the client also offers v5, for exec.
+    const protocol = "v4.channel.k8s.io";
+    const webSockets = new WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has(protocol) ? protocol : false) });
+    server.on("upgrade", (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+        const url = new URL(request.url ?? "/", "http://standin");
+        const pod = /^\/api\/v1\/namespaces\/[^/]+\/pods\/([^/]+)\/portforward$/.exec(url.pathname)?.[1];
+        const port = Number(url.searchParams.get("ports"));
+        forwards.push(`${pod}:${port}`);
+        webSockets.handleUpgrade(request, socket, head, (webSocket) => {
+            openSockets.add(webSocket);
+            webSocket.on("close", () => openSockets.delete(webSocket));
+            const opening = Buffer.alloc(3);
+            opening.writeUInt16LE(port, 1);
+            webSocket.send(Buffer.from([0, ...opening.subarray(1)]));
+            webSocket.send(Buffer.from([1, ...opening.subarray(1)]));
+            const local = objects.podPorts[`${pod}:${port}`];
+            if (!local) {
+                webSocket.send(Buffer.concat([Buffer.from([1]), Buffer.from(`error forwarding port ${port} to pod ${pod}: connection refused`)]));
+                return webSocket.close();
+            }
+            const upstream = createConnection(local, "127.0.0.1");
+            openSockets.add({ close: () => upstream.destroy() });
+            upstream.on("data", (chunk: Buffer) => webSocket.send(Buffer.concat([Buffer.from([0]), chunk])));
+            upstream.on("close", () => webSocket.close());
+            upstream.on("error", () => webSocket.close());
+            webSocket.on("message", (data) => {
+                if (data[0] === 0) upstream.write(data.subarray(1));
+            });
+            webSocket.on("close", () => upstream.end());
+        });
+    });
+    return {
+        url: standin.url,
+        requests,
+        /** Port-forwards opened, as `pod:port`. */
+        forwards,
+        close: async () => {
+            for (const socket of openSockets) socket.close();
+            webSockets.close();
+            await standin.close();
         },
     };
 }

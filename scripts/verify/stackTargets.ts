@@ -1,0 +1,54 @@
+// What `verify` looks for in a deployed stack, derived from its config the way the components
+// derive it: release names, the Services and ports of the APIs it calls, Grafana's admin Secret.
+import { GRAFANA_PORT } from "../../components/grafana";
+import { LOKI_HTTP_PORT } from "../../components/loki";
+import { OTEL_COLLECTOR_PORTS } from "../../components/otelCollector";
+import { PROMETHEUS_PORT } from "../../components/prometheus";
+import { DEFAULT_RELEASE_NAMES, Subsystem } from "../../components/releaseNames";
+import { TEMPO_PORTS } from "../../components/tempo";
+import { PROJECT } from "../../config/validate";
+import { StackConfig } from "../../config/schema";
+
+export { DEFAULT_RELEASE_NAMES, type Subsystem } from "../../components/releaseNames";
+
+/** A port of a Service in the stack's namespace. */
+export interface ServicePort {
+    service: string;
+    port: number;
+}
+
+/** The APIs the checks call, each as the component that owns it builds its URL (helm.ts releaseServiceUrl). */
+export const STACK_SERVICES = {
+    otlpHttp: { service: DEFAULT_RELEASE_NAMES.otelCollector, port: OTEL_COLLECTOR_PORTS.otlpHttp },
+    tempo: { service: DEFAULT_RELEASE_NAMES.tempo, port: TEMPO_PORTS.http },
+    loki: { service: DEFAULT_RELEASE_NAMES.loki, port: LOKI_HTTP_PORT },
+    // kube-prometheus-stack names its Prometheus Service `<release>-prometheus` (Prometheus.prometheusUrl).
+    prometheus: { service: `${DEFAULT_RELEASE_NAMES.prometheus}-prometheus`, port: PROMETHEUS_PORT },
+    grafana: { service: DEFAULT_RELEASE_NAMES.grafana, port: GRAFANA_PORT },
+} as const satisfies Record<string, ServicePort>;
+
+/** The Secret the Grafana component creates for the chart (`<release>-admin`) and its keys. */
+export const GRAFANA_ADMIN_SECRET = {
+    name: `${DEFAULT_RELEASE_NAMES.grafana}-admin`,
+    userKey: "admin-user",
+    passwordKey: "admin-password",
+} as const;
+
+/**
+ * The DCGM exporter's Prometheus job. prometheus-operator names a ServiceMonitor's job after the
+ * Service it selects unless the monitor sets `jobLabel`, which the dcgm-exporter chart does not.
+ */
+export const DCGM_EXPORTER_JOB = DEFAULT_RELEASE_NAMES.dcgmExporter;
+
+/** Why a subsystem's checks are skipped, or undefined when it is installed. */
+export function disabledReason(config: StackConfig, ...subsystems: Subsystem[]): string | undefined {
+    const disabled = subsystems.filter((subsystem) => !config[subsystem].enabled);
+    if (disabled.length === 0) return undefined;
+    return disabled.map((subsystem) => `${subsystem} is disabled (${PROJECT}:${subsystem}.enabled is false)`).join("; ");
+}
+
+/** `{ a: "1", b: "2" }` -> `a=1,b=2`, the label selector syntax of the Kubernetes API and kubectl. */
+export const labelSelector = (labels: Record<string, string>): string =>
+    Object.entries(labels)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(",");
