@@ -85,5 +85,8 @@ export const PIPELINE = {
     tempo: {
         spansReceived: "tempo_distributor_spans_received_total",
         discardedSpans: "tempo_discarded_spans_total",
+        /** Spans into the metrics generator, and those that never became span metrics (tempo modules/generator/instance.go). */
+        generatorSpansReceived: "tempo_metrics_generator_spans_received_total",
+        generatorSpansDiscarded: "tempo_metrics_generator_spans_discarded_total",
     },
 } as const;

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, StackConfigInput } from "../config/schema";
 import { validateStackConfig } from "../config/validate";
+import { Dashboards, stackDashboards } from "./dashboards";
 import { DcgmExporter } from "./dcgmExporter";
 import { Grafana } from "./grafana";
 import { Loki } from "./loki";
@@ -31,6 +32,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     readonly promtail?: Promtail;
     readonly otelCollector?: OtelCollector;
     readonly grafana?: Grafana;
+    readonly dashboards?: Dashboards;
     readonly networkPolicies?: NetworkPolicies;
 
     constructor(name: string, args: ObservabilityStackArgs = {}, opts?: pulumi.ComponentResourceOptions) {
@@ -107,6 +109,29 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                         loki: this.loki?.queryUrl,
                         tempo: this.tempo?.queryUrl,
                     },
+                },
+                asChild,
+            );
+        }
+        if (this.grafana) {
+            // Each dashboard only where what it shows is installed; Grafana's sidecar loads them.
+            this.dashboards = new Dashboards(
+                child("dashboards"),
+                {
+                    namespace: this.namespace,
+                    dashboards: stackDashboards({
+                        gpu: this.dcgmExporter !== undefined && this.prometheus !== undefined,
+                        // Span metrics exist only where Tempo's metrics generator has a Prometheus to write to.
+                        spanMetrics: this.tempo !== undefined && this.prometheus !== undefined,
+                        pipeline: {
+                            namespace: config.namespace,
+                            metrics: this.prometheus !== undefined,
+                            promtail: this.promtail !== undefined,
+                            otelCollector: this.otelCollector !== undefined,
+                            loki: this.loki !== undefined,
+                            tempo: this.tempo !== undefined,
+                        },
+                    }),
                 },
                 asChild,
             );

@@ -102,6 +102,12 @@ describe("the dev stack", () => {
         expect(release(run, "kube-prometheus-stack").inputs.values.prometheus.prometheusSpec.retention).toBe("7d");
     });
 
+    it("provisions its dashboards as ConfigMaps Grafana's sidecar loads, into folders", () => {
+        const dashboards = run.resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap");
+        expect(dashboards.map((d) => d.inputs.metadata.annotations.grafana_folder).sort()).toEqual(["GPU", "GPU", "Observability", "Services"]);
+        for (const d of dashboards) expect(d.inputs.metadata.labels).toEqual({ grafana_dashboard: "1" });
+    });
+
     it("gives every resource a parent inside the stack except the stack itself", () => {
         const orphans = run.resources.filter((r) => !r.parent && r.type !== "gpu-observability:index:ObservabilityStack");
         expect(orphans.map((r) => `${r.type} ${r.name}`)).toEqual([]);

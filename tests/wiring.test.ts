@@ -59,7 +59,9 @@ describe("wiring follows the namespace", () => {
     it("derives every address from the configured namespace, with no name typed twice", async () => {
         const run = await runIndex(stackConfig({ namespace: "telemetry" }));
         const everything = YAML.stringify(run.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs));
-        expect(everything).not.toMatch(/(?<!gpu-)observability/);
+        // The default namespace, as a host part or a whole value (dashboards may still say "observability-pipeline").
+        expect(everything).not.toMatch(/\.observability\.|[:-] observability$/m);
+        expect(everything).toMatch(/\.telemetry\.svc\.cluster\.local/);
         expect(valuesOf(run, "promtail").config.clients[0].url).toBe("http://loki.telemetry.svc.cluster.local:3100/loki/api/v1/push");
         expect(datasource(run, "prometheus").url).toBe("http://kube-prometheus-stack-prometheus.telemetry.svc.cluster.local:9090");
     });
@@ -78,6 +80,12 @@ describe("disabling a subsystem", () => {
         const types = datasources(run).map((d) => d.type);
         for (const type of goneDatasources) expect(types).not.toContain(type);
         expect(types.length).toBe(4 - goneDatasources.length);
+    });
+
+    it("leaves out the GPU dashboards on a CPU-only cluster", async () => {
+        const run = await runIndex(stackConfig({ dcgmExporter: { enabled: false } }));
+        const uids = run.resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap").map((r) => r.inputs.metadata.name);
+        expect(uids.sort()).toEqual(["dashboard-observability-pipeline", "dashboard-services-red"]);
     });
 
     it("drops the links to a disabled backend from the remaining datasources", async () => {

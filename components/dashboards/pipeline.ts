@@ -1,0 +1,318 @@
+// Observability pipeline health: what each hop of the telemetry pipeline received, refused,
+// dropped or failed to send, so that losing logs or spans is never silent.
+
+import * as common from "@grafana/grafana-foundation-sdk/common";
+import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
+import { PanelBuilder as LogsBuilder } from "@grafana/grafana-foundation-sdk/logs";
+import * as units from "@grafana/grafana-foundation-sdk/units";
+import { PIPELINE } from "../metricNames";
+import {
+    aggregate,
+    DashboardMeta,
+    DashboardSpec,
+    eq,
+    gauge,
+    increase,
+    LOKI,
+    logQuery,
+    nre,
+    orZero,
+    query,
+    rate,
+    re,
+    selector,
+    stackDashboard,
+    stat,
+    sumBy,
+    timeseries,
+    toSpec,
+    ZERO_IS_GOOD,
+} from "./common";
+import { PIPELINE_LABELS as P } from "./names";
+
+export const PIPELINE_HEALTH: DashboardMeta = {
+    uid: "observability-pipeline",
+    title: "Observability pipeline",
+    folder: "Observability",
+    description: "Logs and spans received, refused, dropped and failed at every hop: Promtail, the OTel Collector, Loki and Tempo, and the errors they log.",
+    tags: ["observability", "loki", "tempo", "promtail", "otel-collector"],
+};
+
+/** Which parts of the pipeline are installed, and where. */
+export interface PipelineComponents {
+    /** Namespace of the pipeline's pods: the default of the dashboard's `$namespace` variable. */
+    namespace: string;
+    /** Prometheus scrapes the pipeline's metrics (every metric panel needs it). */
+    metrics: boolean;
+    promtail: boolean;
+    otelCollector: boolean;
+    loki: boolean;
+    tempo: boolean;
+}
+
+type Component = Exclude<keyof PipelineComponents, "namespace" | "metrics">;
+
+/** Container name of each component's pod, as its chart writes it (Promtail's `container` log label). */
+const CONTAINERS: Record<Component, string> = {
+    promtail: "promtail", // grafana/promtail templates/_pod.tpl
+    otelCollector: "opentelemetry-collector", // open-telemetry/opentelemetry-collector templates/_pod.tpl: the chart name
+    loki: "loki", // grafana-community/loki templates/_pod.tpl: "single-binary" renamed "loki"
+    tempo: "tempo", // grafana-community/tempo templates/statefulset.yaml
+};
+
+const NAMESPACE = "namespace";
+/** Series of the pipeline's own pods: ServiceMonitors label every target with its pod's namespace. */
+const own = selector(eq(P.namespace, `$${NAMESPACE}`));
+const perSecond = (metric: string, by: string[] = []) => sumBy(by, rate(own.series(metric)));
+// A counter Loki or Tempo creates on its first discard starts above 0, and increase() misses that
+// first step: the rate panels below still show it.
+const overRange = (metric: string) => orZero(aggregate("sum", increase(own.series(metric))));
+const sumOf = (terms: string[]) => terms.join(" + ");
+
+const promtail = PIPELINE.promtail;
+const otel = PIPELINE.otelCollector;
+const loki = PIPELINE.loki;
+const tempo = PIPELINE.tempo;
+
+type Section = (b: dashboard.DashboardBuilder) => dashboard.DashboardBuilder;
+
+/** Totals lost over the time range, of the installed hops: the first thing to look at. */
+function losses(c: PipelineComponents): Section {
+    const logTerms = [
+        ...(c.promtail ? [overRange(promtail.droppedEntries)] : []),
+        ...(c.loki ? [overRange(loki.discardedSamples)] : []),
+    ];
+    const spanTerms = [
+        ...(c.otelCollector
+            ? [overRange(otel.receiverRefusedSpans), overRange(otel.exporterSendFailedSpans), overRange(otel.exporterEnqueueFailedSpans)]
+            : []),
+        ...(c.tempo ? [overRange(tempo.discardedSpans)] : []),
+    ];
+    return (b) => {
+        b = b.withRow(new dashboard.RowBuilder("Telemetry lost over the range"));
+        if (logTerms.length > 0) {
+            b = b.withPanel(
+                stat(
+                    {
+                        title: "Log entries lost",
+                        description:
+                            "Log entries Promtail dropped plus lines Loki discarded, over the time range (a line Loki refuses counts at both). Should be 0.",
+                        unit: units.Short,
+                    },
+                    sumOf(logTerms),
+                    ZERO_IS_GOOD,
+                ).span(12),
+            );
+        }
+        if (spanTerms.length > 0) {
+            b = b.withPanel(
+                stat(
+                    {
+                        title: "Spans lost",
+                        description:
+                            "Spans the collector refused or could not send or enqueue, plus spans Tempo discarded, over the time range. Should be 0.",
+                        unit: units.Short,
+                    },
+                    sumOf(spanTerms),
+                    ZERO_IS_GOOD,
+                ).span(12),
+            );
+        }
+        return b;
+    };
+}
+
+const promtailRow: Section = (b) =>
+    b
+        .withRow(new dashboard.RowBuilder("Log shipper (Promtail)"))
+        .withPanel(
+            timeseries(
+                {
+                    title: "Log lines read and sent",
+                    description: "Lines Promtail read from pod log files and entries it delivered to Loki. Sent falling behind read means a backlog.",
+                    unit: units.CountsPerSecond,
+                },
+                query(perSecond(promtail.readLines), "read"),
+                query(perSecond(promtail.sentEntries), "sent"),
+            ).span(8),
+        )
+        .withPanel(
+            timeseries(
+                {
+                    title: "Log entries dropped",
+                    description: "Entries Promtail gave up on, by reason (rate limited by Loki, stream limit, line too long, or failed after every retry).",
+                    unit: units.CountsPerSecond,
+                },
+                query(perSecond(promtail.droppedEntries, [P.reason]), `{{${P.reason}}}`),
+            ).span(8),
+        )
+        .withPanel(
+            timeseries(
+                {
+                    title: "Failed pushes to Loki",
+                    description: "Push requests Loki did not accept, by HTTP status (-1: no answer). Promtail retries 429 and 5xx, then drops the batch.",
+                    unit: units.RequestsPerSecond,
+                },
+                query(sumBy([P.statusCode], rate(own.and(nre(P.statusCode, "2..")).series(promtail.requestDurationCount))), `{{${P.statusCode}}}`),
+            ).span(8),
+        );
+
+const queueSize = aggregate("max", own.series(otel.exporterQueueSize), [P.exporter]);
+const queueCapacity = aggregate("max", own.series(otel.exporterQueueCapacity), [P.exporter]);
+
+const otelCollectorRow: Section = (b) =>
+    b
+        .withRow(new dashboard.RowBuilder("OpenTelemetry Collector"))
+        .withPanel(
+            timeseries(
+                {
+                    title: "Spans accepted and refused",
+                    description: "Spans the collector's receivers took in, and refused (the memory limiter pushing back, or a full pipeline), per receiver.",
+                    unit: units.CountsPerSecond,
+                },
+                query(perSecond(otel.receiverAcceptedSpans, [P.receiver]), `{{${P.receiver}}} accepted`),
+                query(perSecond(otel.receiverRefusedSpans, [P.receiver]), `{{${P.receiver}}} refused`),
+            ),
+        )
+        .withPanel(
+            timeseries(
+                {
+                    title: "Spans sent, failed and not enqueued",
+                    description: "Spans each exporter delivered, failed to deliver, and could not even queue (queue full): the last two are lost.",
+                    unit: units.CountsPerSecond,
+                },
+                query(perSecond(otel.exporterSentSpans, [P.exporter]), `{{${P.exporter}}} sent`),
+                query(perSecond(otel.exporterSendFailedSpans, [P.exporter]), `{{${P.exporter}}} send failed`),
+                query(perSecond(otel.exporterEnqueueFailedSpans, [P.exporter]), `{{${P.exporter}}} enqueue failed`),
+            ),
+        )
+        .withPanel(
+            timeseries(
+                {
+                    title: "Export queue size and capacity",
+                    description: "Batches waiting in each exporter's sending queue against its capacity. A queue that grows means the backend (Tempo) is slow or away.",
+                    unit: units.Short,
+                },
+                query(queueSize, `{{${P.exporter}}} size`),
+                query(queueCapacity, `{{${P.exporter}}} capacity`),
+            ).span(18),
+        )
+        .withPanel(
+            gauge(
+                { title: "Export queue fill", description: "Queue size over capacity per exporter; at 100% new spans are refused.", unit: units.PercentUnit },
+                `${queueSize} / ${queueCapacity}`,
+                `{{${P.exporter}}}`,
+                [
+                    [null, "green"],
+                    [0.5, "orange"],
+                    [0.8, "red"],
+                ],
+                1,
+            ),
+        );
+
+const lokiRow: Section = (b) =>
+    b
+        .withRow(new dashboard.RowBuilder("Loki"))
+        .withPanel(
+            timeseries(
+                { title: "Log lines received", description: "Lines Loki's distributor accepted, per tenant.", unit: units.CountsPerSecond },
+                query(perSecond(loki.linesReceived, [P.tenant]), `{{${P.tenant}}}`),
+            ),
+        )
+        .withPanel(
+            timeseries(
+                {
+                    title: "Log lines discarded",
+                    description: "Lines Loki refused, by reason (rate_limited, per_stream_rate_limit, greater_than_max_sample_age, line_too_long, ...).",
+                    unit: units.CountsPerSecond,
+                },
+                query(perSecond(loki.discardedSamples, [P.reason]), `{{${P.reason}}}`),
+            ),
+        );
+
+const tempoRow: Section = (b) =>
+    b
+        .withRow(new dashboard.RowBuilder("Tempo"))
+        .withPanel(
+            timeseries(
+                { title: "Spans received", description: "Spans Tempo's distributor received, per tenant.", unit: units.CountsPerSecond },
+                query(perSecond(tempo.spansReceived, [P.tenant]), `{{${P.tenant}}}`),
+            ).span(8),
+        )
+        .withPanel(
+            timeseries(
+                {
+                    title: "Spans discarded",
+                    description: "Spans Tempo refused, by reason (rate_limited, trace_too_large, live_traces_exceeded, ...).",
+                    unit: units.CountsPerSecond,
+                },
+                query(perSecond(tempo.discardedSpans, [P.reason]), `{{${P.reason}}}`),
+            ).span(8),
+        )
+        .withPanel(
+            timeseries(
+                {
+                    title: "Spans into span metrics",
+                    description: "Spans the metrics generator received, and discarded by reason: discarded spans are missing from the Services dashboard.",
+                    unit: units.CountsPerSecond,
+                },
+                query(perSecond(tempo.generatorSpansReceived), "received"),
+                query(perSecond(tempo.generatorSpansDiscarded, [P.reason]), `discarded: {{${P.reason}}}`),
+            ).span(8),
+        );
+
+/** Error lines of the installed pipeline components' own pods, from Loki. */
+function errorLogs(c: PipelineComponents): Section {
+    const containers = (Object.keys(CONTAINERS) as Component[]).filter((component) => c[component]).map((component) => CONTAINERS[component]);
+    const stream = `{${own.and(re(P.container, containers.join("|")))}}`;
+    const errorLines = `${stream} |~ "(?i)error"`;
+    return (b) =>
+        b
+            .withRow(new dashboard.RowBuilder("Errors logged by the pipeline"))
+            .withPanel(
+                timeseries(
+                    { title: "Error lines per component", description: "Log lines containing 'error' per pipeline container, from Loki.", unit: units.Short },
+                    logQuery(`sum by (${P.container}) (count_over_time(${errorLines} [$__auto]))`, `{{${P.container}}}`),
+                )
+                    .datasource(LOKI)
+                    .span(24),
+            )
+            .withPanel(
+                new LogsBuilder()
+                    .title("Error lines")
+                    .description("The pipeline's own log lines containing 'error' (any case): why something above was refused, dropped or failed.")
+                    .datasource(LOKI)
+                    .withTarget(logQuery(errorLines))
+                    .span(24)
+                    .height(12)
+                    .showTime(true)
+                    .wrapLogMessage(true)
+                    .enableLogDetails(true)
+                    .sortOrder(common.LogsSortOrder.Descending),
+            );
+}
+
+/** The observability pipeline dashboard, with a row per installed component; undefined when nothing of it is installed. */
+export function pipelineDashboard(c: PipelineComponents): DashboardSpec | undefined {
+    const metricRows: [boolean, Section][] = [
+        [c.promtail, promtailRow],
+        [c.otelCollector, otelCollectorRow],
+        [c.loki, lokiRow],
+        [c.tempo, tempoRow],
+    ];
+    const sections = [
+        ...(c.metrics && metricRows.some(([installed]) => installed) ? [losses(c)] : []),
+        ...(c.metrics ? metricRows.filter(([installed]) => installed).map(([, row]) => row) : []),
+        ...(c.loki ? [errorLogs(c)] : []),
+    ];
+    if (sections.length === 0) return undefined;
+    const builder = stackDashboard(PIPELINE_HEALTH, [
+        new dashboard.TextBoxVariableBuilder(NAMESPACE)
+            .label("Namespace")
+            .description("Namespace of the pipeline's pods (the stack's namespace).")
+            .defaultValue(c.namespace)
+            .current({ selected: true, text: c.namespace, value: c.namespace }),
+    ]);
+    return toSpec(PIPELINE_HEALTH, sections.reduce((b, section) => section(b), builder));
+}
