@@ -36,6 +36,15 @@ export const DCGM_LABELS = {
     container: "container",
 } as const;
 
+/**
+ * The DCGM exporter labels its XID series with the code and NVIDIA's text for it (dcgm-exporter#309,
+ * in 3.3.6 and later).
+ */
+export const DCGM_XID_LABELS = { code: "err_code", message: "err_msg" } as const;
+
+/** Prometheus' own per-target health series: 1 when the last scrape succeeded. */
+export const PROMETHEUS = { up: "up" } as const;
+
 /** kube-state-metrics (v2.x): GPUs are requested as the extended resource nvidia.com/gpu. */
 export const KUBE_STATE_METRICS = {
     containerResourceRequests: "kube_pod_container_resource_requests",
@@ -89,4 +98,24 @@ export const PIPELINE = {
         generatorSpansReceived: "tempo_metrics_generator_spans_received_total",
         generatorSpansDiscarded: "tempo_metrics_generator_spans_discarded_total",
     },
+} as const;
+
+/**
+ * Labels of the pipeline metrics, as their sources register them: the collector's exporterhelper
+ * and receiverhelper (`exporter`, `receiver`, `transport`), Promtail's client (`host` of the Loki
+ * URL, `tenant`, `reason`, `status_code` of a push, "-1" when none came back), Loki's and Tempo's
+ * validation (`tenant`, `reason`); `namespace` and `pod` are the target labels every
+ * ServiceMonitor-scraped series gets, `container` the log stream label Promtail sets.
+ */
+export const PIPELINE_LABELS = {
+    namespace: "namespace",
+    pod: "pod",
+    container: "container",
+    exporter: "exporter",
+    receiver: "receiver",
+    transport: "transport",
+    lokiHost: "host",
+    tenant: "tenant",
+    reason: "reason",
+    statusCode: "status_code",
 } as const;

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, StackConfigInput } from "../config/schema";
 import { validateStackConfig } from "../config/validate";
 import { Dashboards, stackDashboards } from "./dashboards";
+import { Alerting } from "./alerting";
 import { DcgmExporter } from "./dcgmExporter";
 import { Grafana } from "./grafana";
 import { Loki } from "./loki";
@@ -32,6 +33,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     readonly promtail?: Promtail;
     readonly otelCollector?: OtelCollector;
     readonly grafana?: Grafana;
+    readonly alerting?: Alerting;
     readonly dashboards?: Dashboards;
     readonly networkPolicies?: NetworkPolicies;
 
@@ -132,6 +134,27 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                             tempo: this.tempo !== undefined,
                         },
                     }),
+                },
+                asChild,
+            );
+        }
+        if (this.prometheus) {
+            // The stack's alert rules and Alertmanager's configuration (receivers' credentials
+            // stay in its Secret).
+            this.alerting = new Alerting(
+                child("alerting"),
+                {
+                    namespace: this.namespace,
+                    settings: config.alerts,
+                    installed: {
+                        dcgmExporter: this.dcgmExporter && { job: this.dcgmExporter.release.name },
+                        otelCollector: this.otelCollector !== undefined,
+                        promtail: this.promtail !== undefined,
+                        loki: this.loki !== undefined,
+                        tempo: this.tempo !== undefined,
+                    },
+                    alertmanagerConfigSecret: this.prometheus.alertmanagerConfigSecret,
+                    monitoringCrds: this.prometheus.release,
                 },
                 asChild,
             );

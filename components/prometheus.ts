@@ -4,7 +4,8 @@ import { CHARTS } from "../config/charts";
 import { parseQuantity } from "../config/formats";
 import { PrometheusConfig } from "../config/prometheus";
 import { DASHBOARD_LABEL } from "./grafana";
-import { HelmValues, releaseServiceUrl } from "./helm";
+import { alertmanagerConfigSecretName, alertmanagerValues } from "./alerting/alertmanagerConfig";
+import { HelmValues, mergeValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
 import { DEFAULT_RELEASE_NAMES } from "./releaseNames";
 import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
@@ -59,7 +60,7 @@ export function prometheusValues({ settings, storageClass, releaseName }: Values
             [`${kind}NamespaceSelector`, {}],
         ]),
     );
-    return {
+    const values: HelmValues = {
         fullnameOverride: releaseName,
         // Our Grafana is the one Grafana; the chart's node and Kubernetes dashboards still reach it
         // as ConfigMaps its dashboard sidecar loads.
@@ -134,6 +135,9 @@ export function prometheusValues({ settings, storageClass, releaseName }: Values
             containerSecurityContext: RESTRICTED_CONTAINER,
         },
     };
+    // Alertmanager's configuration holds receivers' credentials: it lives in a Secret the Alerting
+    // component creates, never in these values.
+    return mergeValues(values, alertmanagerValues(alertmanagerConfigSecretName(releaseName)));
 }
 
 /** kube-prometheus-stack: Prometheus, Alertmanager, the operator, node-exporter and kube-state-metrics. */
@@ -146,12 +150,15 @@ export class Prometheus extends pulumi.ComponentResource {
     /** Where Tempo's metrics generator writes (Prometheus' remote-write receiver is on). */
     readonly remoteWriteUrl: pulumi.Output<string>;
     readonly alertmanagerUrl: pulumi.Output<string>;
+    /** The Secret Alertmanager reads its configuration from; the Alerting component creates it. */
+    readonly alertmanagerConfigSecret: string;
 
     constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("Prometheus"), name, {}, opts);
         const releaseName = args.releaseName ?? DEFAULT_RELEASE_NAMES.prometheus;
         this.prometheusPods = prometheusPods(releaseName);
         this.alertmanagerPods = alertmanagerPods(releaseName);
+        this.alertmanagerConfigSecret = alertmanagerConfigSecretName(releaseName);
         this.release = installSubsystem(this, name, args, {
             chart: CHARTS.kubePrometheusStack,
             releaseName,

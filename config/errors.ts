@@ -80,6 +80,10 @@ function allowedKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] 
     let current: z.ZodType | undefined = schema;
     for (const part of [...path, undefined]) {
         current = unwrap(current);
+        if (current instanceof z.ZodArray && typeof part === "number") {
+            current = current.element as z.ZodType;
+            continue;
+        }
         if (!(current instanceof z.ZodObject)) return [];
         if (part === undefined) return Object.keys(current.shape);
         current = current.shape[String(part)] as z.ZodType | undefined;

@@ -50,7 +50,9 @@ export function configReference(schema: z.ZodType = stackConfigSchema, prefix = 
     return Object.entries(inner.shape as Record<string, z.ZodType>).flatMap(([name, field]) => {
         const { inner: fieldType, description, defaultValue } = unwrap(field);
         const key = `${prefix}${name}`;
-        const expand = fieldType instanceof z.ZodObject && Object.keys(fieldType.shape).length > 2;
+        // Subsystems and other top-level objects key by key; small leaf objects (resources) whole.
+        const topLevel = prefix === `${PROJECT}:`;
+        const expand = fieldType instanceof z.ZodObject && (topLevel || Object.keys(fieldType.shape).length > 2);
         // A small object's defaults (e.g. resources) are shown whole; a subsystem's key by key.
         const shown = defaultValue ?? (fieldType instanceof z.ZodObject && !expand ? field.parse(undefined) : undefined);
         const row: ConfigKeyDoc = { key, type: typeOf(fieldType), default: summarize(shown), description: description ?? "" };

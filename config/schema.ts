@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { alertsConfigSchema } from "./alerts";
 import { dcgmExporterConfigSchema } from "./dcgmExporter";
 import { dnsLabel, dnsSubdomain } from "./formats";
 import { grafanaConfigSchema } from "./grafana";
@@ -32,6 +33,7 @@ export const stackConfigSchema = z.strictObject({
     logs: logsConfigSchema.prefault({}),
     otelCollector: otelCollectorConfigSchema.prefault({}),
     grafana: grafanaConfigSchema.prefault({}),
+    alerts: alertsConfigSchema.prefault({}),
 }).superRefine((config, ctx) => {
     // A subsystem that feeds another cannot run without it: say so rather than install a pod that
     // retries into nothing.
@@ -39,6 +41,13 @@ export const stackConfigSchema = z.strictObject({
         { subsystem: "logs", on: "loki", what: "the log shipper pushes to Loki" },
         { subsystem: "otelCollector", on: "tempo", what: "the collector exports traces to Tempo" },
     ] as const;
+    if (config.alerts.receivers.length > 0 && !config.prometheus.enabled) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["alerts", "receivers"],
+            message: "are set while prometheus.enabled is false, but Alertmanager comes with Prometheus; enable prometheus or remove the receivers",
+        });
+    }
     for (const { subsystem, on, what } of needs) {
         if (config[subsystem].enabled && !config[on].enabled) {
             ctx.addIssue({

@@ -112,6 +112,8 @@ const BAD_CONFIGS: [string, Record<string, unknown>, string, RegExp][] = [
     ["a negative queue size", { otelCollector: { queue: { size: -1 } } }, "gpu-observability:otelCollector.queue.size", /minimum is 1/],
     ["a retry window that is no duration", { otelCollector: { queue: { retryWindow: "forever" } } }, "gpu-observability:otelCollector.queue.retryWindow", /not a positive duration/],
     ["network policies given as a boolean", { networkPolicies: false }, "gpu-observability:networkPolicies", /expected a map of enabled, got boolean false/],
+    ["alert receivers without Prometheus", { prometheus: { enabled: false }, alerts: { receivers: [{ name: "hooks", webhook: { url: "https://hooks.example.com/a" } }] } }, "gpu-observability:alerts.receivers", /are set while prometheus.enabled is false/],
+    ["an unknown key inside a receiver", { alerts: { receivers: [{ name: "hooks", webhook: { url: "https://hooks.example.com/a" }, channel: "#x" }] } }, "gpu-observability:alerts.receivers[0].channel", /not a known key; allowed here: name, severities, webhook/],
     ["logs shipped to a disabled Loki", { loki: { enabled: false } }, "gpu-observability:logs.enabled", /loki.enabled is false.*enable loki or set logs.enabled: false/],
     ["traces exported to a disabled Tempo", { tempo: { enabled: false } }, "gpu-observability:otelCollector.enabled", /enable tempo or set otelCollector.enabled: false/],
 ];

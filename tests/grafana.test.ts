@@ -96,8 +96,9 @@ describe("the Grafana admin password", () => {
     });
 
     it("reaches Kubernetes only inside the Secret the chart references, as a Pulumi secret", () => {
-        const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret");
-        expect(secret?.inputs.metadata.name).toBe(valuesOf(run, "grafana").admin.existingSecret);
+        const secretName = valuesOf(run, "grafana").admin.existingSecret;
+        const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata.name === secretName);
+        expect(secret).toBeDefined();
         expect(isSecretEnvelope(secret?.inputs.stringData)).toBe(true);
         expect(secret?.inputs.stringData.value).toEqual({ "admin-user": "admin", "admin-password": "offline-plan-generated-password" });
         expect(run.resources.find((r) => r.inputs?.name === "grafana")?.dependencies).toContain(secret?.urn);

@@ -31,19 +31,3 @@ export const KSM_LABELS = {
 
 /** Pod phases in which a pod holds the resources it requested (scheduled, not finished). */
 export const ACTIVE_POD_PHASES = ["Pending", "Running"] as const;
-
-/** Labels of the pipeline's own metrics, as each component writes them. */
-export const PIPELINE_LABELS = {
-    /** Target label every ServiceMonitor-scraped series gets: the namespace of the scraped pod. */
-    namespace: "namespace",
-    /** Why Loki, Tempo or Promtail dropped data (loki_discarded_samples_total, tempo_discarded_spans_total, promtail_dropped_entries_total). */
-    reason: "reason",
-    /** Promtail's push requests: the HTTP status Loki answered, "-1" when no answer came. */
-    statusCode: "status_code",
-    /** OTel Collector: the receiver or exporter (component id, e.g. otlp, otlp_grpc/tempo). */
-    receiver: "receiver",
-    exporter: "exporter",
-    tenant: "tenant",
-    /** Log stream label Promtail sets from the pod's container name. */
-    container: "container",
-} as const;

@@ -5,7 +5,8 @@ import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { PanelBuilder as LogsBuilder } from "@grafana/grafana-foundation-sdk/logs";
 import * as units from "@grafana/grafana-foundation-sdk/units";
-import { PIPELINE } from "../metricNames";
+import { PIPELINE, PIPELINE_LABELS as P } from "../metricNames";
+
 import {
     aggregate,
     DashboardMeta,
@@ -28,7 +29,6 @@ import {
     toSpec,
     ZERO_IS_GOOD,
 } from "./common";
-import { PIPELINE_LABELS as P } from "./names";
 
 export const PIPELINE_HEALTH: DashboardMeta = {
     uid: "observability-pipeline",
