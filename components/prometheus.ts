@@ -137,7 +137,7 @@ export function prometheusValues({ settings, storageClass, releaseName }: Values
     };
     // Alertmanager's configuration holds receivers' credentials: it lives in a Secret the Alerting
     // component creates, never in these values.
-    return mergeValues(values, alertmanagerValues(alertmanagerConfigSecretName(releaseName)));
+    return mergeValues(values, alertmanagerValues());
 }
 
 /** kube-prometheus-stack: Prometheus, Alertmanager, the operator, node-exporter and kube-state-metrics. */

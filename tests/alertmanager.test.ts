@@ -234,7 +234,7 @@ describe("the stack's Alertmanager", () => {
         const secure = { secure: "v1:c2VjcmV0LWluLXRoZS1zdGFjay1maWxl" };
         const run = await runIndex(stackConfig({ alerts: { receivers: [{ name: "gpu-oncall", pagerduty: { routingKey: secure } }] } }));
         const values = valuesOf(run, "kube-prometheus-stack");
-        const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata.name === values.alertmanager.alertmanagerSpec.configSecret);
+        const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata.name === "alertmanager-kube-prometheus-stack-alertmanager");
         expect(isSecretEnvelope(secret?.inputs.stringData)).toBe(true);
         expect(secret?.inputs.stringData.value["alertmanager.yaml"]).toContain("offline-plan-placeholder-secret");
         expect(values.alertmanager.alertmanagerSpec.useExistingSecret).toBe(true);
@@ -244,9 +244,11 @@ describe("the stack's Alertmanager", () => {
 });
 
 describe("kube-prometheus-stack's Alertmanager values", () => {
-    it("point the operator at our Secret and keep the chart from rendering a configuration Secret of its own", () => {
-        expect(alertmanagerValues("kube-prometheus-stack-alertmanager-config")).toEqual({
-            alertmanager: { alertmanagerSpec: { useExistingSecret: true, configSecret: "kube-prometheus-stack-alertmanager-config" } },
-        });
+    it("keep the chart from rendering a configuration Secret of its own, so the operator reads ours", () => {
+        expect(alertmanagerValues()).toEqual({ alertmanager: { alertmanagerSpec: { useExistingSecret: true } } });
+    });
+
+    it("name our Secret as the operator looks for it: alertmanager-<Alertmanager name>", () => {
+        expect(alertmanagerConfigSecretName("kube-prometheus-stack")).toBe("alertmanager-kube-prometheus-stack-alertmanager");
     });
 });

@@ -46,7 +46,6 @@ const UNDECLARED: Record<string, string[]> = {
     "kube-prometheus-stack": [
         "prometheus-node-exporter",
         "kube-state-metrics",
-        "alertmanager.alertmanagerSpec.configSecret", // templates/alertmanager/alertmanager.yaml (commented out in values.yaml)
     ],
 };
 

@@ -8,8 +8,12 @@ import { HelmValues } from "../helm";
 /** The key prometheus-operator reads the configuration from (its `configSecret` contract). */
 export const ALERTMANAGER_CONFIG_KEY = "alertmanager.yaml";
 
-/** Name of the Secret holding Alertmanager's configuration, beside the kube-prometheus-stack release. */
-export const alertmanagerConfigSecretName = (prometheusReleaseName: string) => `${prometheusReleaseName}-alertmanager-config`;
+/**
+ * Name of the Secret holding Alertmanager's configuration: the one prometheus-operator reads when
+ * the Alertmanager resource names none, `alertmanager-<Alertmanager name>`, and kube-prometheus-stack
+ * names its Alertmanager `<release>-alertmanager`.
+ */
+export const alertmanagerConfigSecretName = (prometheusReleaseName: string) => `alertmanager-${prometheusReleaseName}-alertmanager`;
 
 // kube-prometheus-stack's rules include Watchdog (always firing, to prove the pipeline works; for
 // a dead man's switch) and InfoInhibitor (only there to mute info alerts): nobody is paged for them.
@@ -114,11 +118,11 @@ export function alertmanagerConfig(receivers: readonly AlertReceiver[]): Record<
 export const alertmanagerConfigYaml = (receivers: readonly AlertReceiver[]): string => YAML.stringify(alertmanagerConfig(receivers), { lineWidth: 0 });
 
 /**
- * kube-prometheus-stack values that make the operator read Alertmanager's configuration from our
- * Secret: `configSecret` names it; `useExistingSecret` stops the chart rendering its own
- * `alertmanager-<release>-alertmanager` Secret from `alertmanager.config` (templates/alertmanager/secret.yaml),
- * so no configuration travels through Helm values.
+ * kube-prometheus-stack values that leave Alertmanager's configuration to our Secret:
+ * `useExistingSecret` stops the chart rendering its own Secret of that name from
+ * `alertmanager.config` (templates/alertmanager/secret.yaml), so no configuration travels through
+ * Helm values, and the operator reads ours under its default name.
  */
-export function alertmanagerValues(secretName: string): HelmValues {
-    return { alertmanager: { alertmanagerSpec: { useExistingSecret: true, configSecret: secretName } } };
+export function alertmanagerValues(): HelmValues {
+    return { alertmanager: { alertmanagerSpec: { useExistingSecret: true } } };
 }
