@@ -1,3 +1,5 @@
+import { SPAN_METRICS } from "./metricNames";
+
 // Grafana's datasources and the links between them. The uids are fixed here, once: every
 // link, dashboard and alert refers to a datasource by this constant, never by a literal.
 
@@ -15,6 +17,13 @@ export interface DatasourceUrls {
     tempo?: string;
     alertmanager?: string;
 }
+
+/** The metrics a span links to: its service's request rate, errors and latency (Tempo's span metrics). */
+export const TRACE_TO_METRICS_QUERIES = [
+    { name: "Request rate", query: `sum(rate(${SPAN_METRICS.calls}{$__tags}[5m]))` },
+    { name: "Error rate", query: `sum(rate(${SPAN_METRICS.calls}{$__tags, status_code="${SPAN_METRICS.errorStatus}"}[5m]))` },
+    { name: "p95 latency", query: `histogram_quantile(0.95, sum by (le) (rate(${SPAN_METRICS.latencyBucket}{$__tags}[5m])))` },
+];
 
 type Datasource = Record<string, unknown> & { name: string; type: string; uid: string; url: string };
 
@@ -97,6 +106,9 @@ export function grafanaDatasources(urls: DatasourceUrls, lokiTenant?: string): D
                               spanStartTimeShift: "-5m",
                               spanEndTimeShift: "5m",
                               tags: [{ key: "service.name", value: "service" }],
+                              // From a span to its service's span metrics; Grafana puts the tags
+                              // above (service="...") where $__tags stands.
+                              queries: TRACE_TO_METRICS_QUERIES,
                           },
                           serviceMap: { datasourceUid: DATASOURCE_UIDS.prometheus },
                       }

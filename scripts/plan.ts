@@ -57,6 +57,15 @@ async function main() {
         const file = path.join(outDir, `${release.inputs.name}.values.yaml`);
         fs.writeFileSync(file, YAML.stringify(maskSecrets(release.inputs.values ?? {}), { sortMapEntries: true }));
     }
+    // Everything else the program applies directly (dashboards, alert rules, policies, Secrets with
+    // their secret data masked), one file per object, so a review sees those changes too.
+    const objects = run.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh"));
+    fs.mkdirSync(path.join(outDir, "objects"), { recursive: true });
+    for (const object of objects) {
+        const kind = object.type.split(":").pop();
+        const name = object.inputs.metadata?.name ?? object.name;
+        fs.writeFileSync(path.join(outDir, "objects", `${kind}.${name}.yaml`), YAML.stringify(maskSecrets(object.inputs), { sortMapEntries: true }));
+    }
     console.log(`Offline plan of stack "${stack}" (${path.relative(PROJECT_DIR, configFile)}), no cluster contacted:\n`);
     console.log(tree(run.resources).join("\n"));
     console.log(`\n${run.resources.length} resources, ${releases.length} Helm releases. Stack outputs:`);
@@ -64,7 +73,9 @@ async function main() {
         if (value === undefined) continue;
         console.log(`  ${name}: ${run.secretOutputs.includes(name) ? "[secret]" : String(value)}`);
     }
-    console.log(`\nValues written to ${path.relative(PROJECT_DIR, outDir)}/<release>.values.yaml (${Date.now() - started} ms).`);
+    console.log(
+        `\nValues written to ${path.relative(PROJECT_DIR, outDir)}/<release>.values.yaml, the other ${objects.length} objects to objects/ (${Date.now() - started} ms).`,
+    );
 }
 
 main().catch((error: unknown) => {

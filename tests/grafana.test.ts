@@ -164,3 +164,27 @@ describe("OpenID Connect login", () => {
         );
     });
 });
+
+describe("the trace-to-metrics link", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { parser } = require("@prometheus-io/lezer-promql") as { parser: { parse(text: string): { iterate(visit: { enter(node: { type: { isError: boolean } }): void }): void } } };
+    const errorsIn = (query: string) => {
+        let errors = 0;
+        parser.parse(query).iterate({ enter: (node) => void (node.type.isError && errors++) });
+        return errors;
+    };
+    // Grafana replaces $__tags with the span's mapped tags, e.g. service="checkout".
+    const asGrafanaSends = (query: string) => query.replace("$__tags", 'service="checkout"');
+
+    it("opens its service's request rate, errors and p95 latency from span metrics", () => {
+        const [, , tempo] = grafanaDatasources(URLS) as any[];
+        expect(tempo.jsonData.tracesToMetrics.queries.map((q: any) => q.name)).toEqual(["Request rate", "Error rate", "p95 latency"]);
+        for (const { query } of tempo.jsonData.tracesToMetrics.queries) expect(query).toMatch(/traces_spanmetrics_(calls_total|latency_bucket)\{\$__tags/);
+    });
+
+    it("sends PromQL that parses", () => {
+        const [, , tempo] = grafanaDatasources(URLS) as any[];
+        for (const { query } of tempo.jsonData.tracesToMetrics.queries) expect(errorsIn(asGrafanaSends(query))).toBe(0);
+        expect(errorsIn(asGrafanaSends("sum(rate(traces_spanmetrics_calls_total{$__tags}[5m])"))).toBeGreaterThan(0);
+    });
+});

@@ -23,11 +23,18 @@ describe("the offline plan", () => {
         expect(result.stdout).toContain("ObservabilityStack gpu-observability");
         expect(result.stdout).toMatch(/└─ Helm release loki: chart loki 18\.11\.0 from https:\/\/grafana-community\.github\.io\/helm-charts in namespace telemetry/);
         expect(result.stdout).toContain("grafanaAdminPassword: [secret]");
-        expect(fs.readdirSync(outDir).sort()).toEqual(
+        expect(fs.readdirSync(outDir).filter((f) => f.endsWith(".values.yaml")).sort()).toEqual(
             ["dcgm-exporter", "grafana", "kube-prometheus-stack", "loki", "otel-collector", "promtail", "tempo"].map((r) => `${r}.values.yaml`),
         );
         const loki = YAML.parse(fs.readFileSync(path.join(outDir, "loki.values.yaml"), "utf8"));
         expect(loki.loki.limits_config.retention_period).toBe("3d");
+    });
+
+    it("writes every other object it applies, dashboards and alert rules included, with secrets masked", () => {
+        const objects = fs.readdirSync(path.join(outDir, "objects"));
+        expect(objects).toEqual(expect.arrayContaining(["ConfigMap.dashboard-gpu-fleet.yaml", "PrometheusRule.gpu-observability-alerts.yaml", "NetworkPolicy.default-deny-ingress.yaml"]));
+        const secret = YAML.parse(fs.readFileSync(path.join(outDir, "objects", "Secret.grafana-admin.yaml"), "utf8"));
+        expect(secret.stringData).toBe("[secret]");
     });
 
     it("removes the values of a release the config no longer installs", () => {
