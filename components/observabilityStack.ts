@@ -43,7 +43,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         this.config = config;
         const level = podSecurityLevel({
             prometheus: config.prometheus.enabled,
-            dcgmExporter: config.dcgmExporter.enabled,
+            // The GPU Operator's exporter runs in the operator's namespace, under its rules.
+            dcgmExporter: config.dcgmExporter.enabled && config.dcgmExporter.mode === "install",
             logs: config.logs.enabled,
         });
         const namespace = new k8s.core.v1.Namespace(
@@ -147,7 +148,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                     namespace: this.namespace,
                     settings: config.alerts,
                     installed: {
-                        dcgmExporter: this.dcgmExporter && { job: this.dcgmExporter.release.name },
+                        dcgmExporter: this.dcgmExporter && { job: this.dcgmExporter.job },
                         otelCollector: this.otelCollector !== undefined,
                         promtail: this.promtail !== undefined,
                         loki: this.loki !== undefined,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { enabled, extraValues, resourcesSchema } from "./common";
 import { DEFAULT_DCGM_COUNTERS } from "./dcgmCounters";
-import { labelKey, labelValue } from "./formats";
+import { dnsLabel, labelKey, labelValue } from "./formats";
 
 const counterSchema = z.strictObject({
     field: z.string().regex(/^DCGM_FI_[A-Z0-9_]+$/, {
@@ -21,6 +21,15 @@ const tolerationSchema = z.strictObject({
 export const dcgmExporterConfigSchema = z
     .strictObject({
         enabled,
+        mode: z
+            .enum(["install", "gpu-operator"])
+            .default("install")
+            .describe(
+                "install: this stack installs the exporter. gpu-operator: NVIDIA's GPU Operator already runs one; install none and have Prometheus scrape the operator's.",
+            ),
+        gpuOperatorNamespace: dnsLabel
+            .default("gpu-operator")
+            .describe("Namespace the GPU Operator runs its DCGM exporter in (mode gpu-operator)."),
         nodeSelector: z
             .record(labelKey, labelValue)
             .refine((selector) => Object.keys(selector).length > 0, {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { alertsConfigSchema } from "./alerts";
+import { DEFAULT_DCGM_COUNTERS } from "./dcgmCounters";
 import { dcgmExporterConfigSchema } from "./dcgmExporter";
 import { dnsLabel, dnsSubdomain } from "./formats";
 import { grafanaConfigSchema } from "./grafana";
@@ -47,6 +48,23 @@ export const stackConfigSchema = z.strictObject({
             path: ["alerts", "receivers"],
             message: "are set while prometheus.enabled is false, but Alertmanager comes with Prometheus; enable prometheus or remove the receivers",
         });
+    }
+    const dcgm = config.dcgmExporter;
+    if (dcgm.enabled && dcgm.mode === "gpu-operator") {
+        if (!config.prometheus.enabled) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["dcgmExporter", "mode"],
+                message: "is gpu-operator while prometheus.enabled is false, but that mode only has Prometheus scrape the operator's exporter; enable prometheus or set dcgmExporter.enabled: false",
+            });
+        }
+        if (JSON.stringify(dcgm.counters) !== JSON.stringify(DEFAULT_DCGM_COUNTERS)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["dcgmExporter", "counters"],
+                message: "are set in mode gpu-operator, where the operator's exporter reads its own list (ClusterPolicy dcgmExporter.config); remove them or use mode install",
+            });
+        }
     }
     for (const { subsystem, on, what } of needs) {
         if (config[subsystem].enabled && !config[on].enabled) {

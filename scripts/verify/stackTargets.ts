@@ -4,6 +4,7 @@ import { GRAFANA_PORT } from "../../components/grafana";
 import { LOKI_HTTP_PORT } from "../../components/loki";
 import { OTEL_COLLECTOR_PORTS } from "../../components/otelCollector";
 import { PROMETHEUS_PORT } from "../../components/prometheus";
+import { GPU_OPERATOR_EXPORTER } from "../../components/dcgmExporter";
 import { DEFAULT_RELEASE_NAMES, Subsystem } from "../../components/releaseNames";
 import { TEMPO_PORTS } from "../../components/tempo";
 import { PROJECT } from "../../config/validate";
@@ -36,9 +37,12 @@ export const GRAFANA_ADMIN_SECRET = {
 
 /**
  * The DCGM exporter's Prometheus job. prometheus-operator names a ServiceMonitor's job after the
- * Service it selects unless the monitor sets `jobLabel`, which the dcgm-exporter chart does not.
+ * Service it selects unless the monitor sets `jobLabel`, which neither ours nor the chart's does:
+ * the chart's Service (the release name), or the GPU Operator's.
  */
 export const DCGM_EXPORTER_JOB = DEFAULT_RELEASE_NAMES.dcgmExporter;
+export const dcgmExporterJob = (config: StackConfig): string =>
+    config.dcgmExporter.mode === "gpu-operator" ? GPU_OPERATOR_EXPORTER.service : DCGM_EXPORTER_JOB;
 
 /** Why a subsystem's checks are skipped, or undefined when it is installed. */
 export function disabledReason(config: StackConfig, ...subsystems: Subsystem[]): string | undefined {

@@ -1,7 +1,7 @@
 import { StackConfig } from "../../../config/schema";
 import { Check, CheckContext } from "../context";
 import { describeAnswer, isSuccess, jsonOf } from "../http";
-import { DCGM_EXPORTER_JOB, disabledReason, labelSelector, STACK_SERVICES } from "../stackTargets";
+import { dcgmExporterJob, disabledReason, labelSelector, STACK_SERVICES } from "../stackTargets";
 
 const TARGETS_PATH = "/api/v1/targets?state=active";
 
@@ -58,7 +58,7 @@ export function prometheusChecks(config: StackConfig): Check[] {
                 const gpuNodes = await context.withinTimeLimit(`listing the nodes matching ${labelSelector(nodeSelector)}`, () =>
                     context.cluster.nodesMatching(nodeSelector),
                 );
-                return exporterOnEveryGpuNode(await listTargets(context), gpuNodes, nodeSelector);
+                return exporterOnEveryGpuNode(await listTargets(context), gpuNodes, nodeSelector, dcgmExporterJob(config));
             },
         },
     ];
@@ -74,14 +74,14 @@ function everyTargetUp(targets: ActiveTarget[]): string {
     return `all ${targets.length} targets of ${new Set(targets.map((target) => target.labels.job)).size} jobs up`;
 }
 
-function exporterOnEveryGpuNode(targets: ActiveTarget[], gpuNodes: string[], nodeSelector: Record<string, string>): string {
-    const up = targets.filter((target) => target.labels.job === DCGM_EXPORTER_JOB && target.health === "up");
+function exporterOnEveryGpuNode(targets: ActiveTarget[], gpuNodes: string[], nodeSelector: Record<string, string>, job: string): string {
+    const up = targets.filter((target) => target.labels.job === job && target.health === "up");
     const counts =
         `${plural(gpuNodes.length, "GPU node")} ${gpuNodes.length === 1 ? "matches" : "match"} ${labelSelector(nodeSelector)}, ` +
-        `${plural(up.length, `${DCGM_EXPORTER_JOB} target`)} up`;
+        `${plural(up.length, `${job} target`)} up`;
     if (up.length === gpuNodes.length) return counts;
     const covered = new Set(up.map(nodeOf));
     const uncovered = gpuNodes.filter((node) => !covered.has(node));
     const where = up.length < gpuNodes.length && uncovered.length ? `; no up target on ${uncovered.join(", ")}` : "";
-    throw new Error(`${counts}: expected one up target of job ${DCGM_EXPORTER_JOB} per GPU node${where}`);
+    throw new Error(`${counts}: expected one up target of job ${job} per GPU node${where}`);
 }
