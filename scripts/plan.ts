@@ -4,8 +4,74 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { helmReleases, PROJECT_DIR, RegisteredResource, readStackFile, runProgram } from "./lib/mockEngine";
+import { helmReleases, PROJECT_DIR, ProgramRun, RegisteredResource, readStackFile, runProgram } from "./lib/mockEngine";
 import { maskSecrets } from "./lib/secrets";
+
+/** What `npm run plan` computes for a stack, before anything is written. */
+export interface StackPlan {
+    stack: string;
+    configFile: string;
+    run: ProgramRun;
+    releases: RegisteredResource[];
+    /** Everything else the program applies directly (no Helm release). */
+    objects: RegisteredResource[];
+    /** The files of plan/<stack>/, by their path inside it ("/"-separated), with their content. */
+    files: Map<string, string>;
+}
+
+export const stackConfigFile = (stack: string): string => path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
+
+export const planDir = (stack: string): string => path.join(PROJECT_DIR, "plan", stack);
+
+export const releaseValuesFile = (release: RegisteredResource): string => `${release.inputs.name}.values.yaml`;
+
+// A fresh copy of the program on every call, as `pulumi up` loads it in a new process: planning a
+// second stack in the same process (the staleness check plans them all) must register everything
+// again. Only the project's own modules are dropped; the Pulumi SDK keeps its one instance.
+function loadProgram(): Record<string, unknown> {
+    const ownModule = (id: string) => id.startsWith(PROJECT_DIR + path.sep) && !id.includes(`${path.sep}node_modules${path.sep}`);
+    for (const id of Object.keys(require.cache).filter(ownModule)) delete require.cache[id];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(path.join(PROJECT_DIR, "index"));
+}
+
+const toYaml = (value: unknown): string => YAML.stringify(maskSecrets(value), { sortMapEntries: true });
+
+/**
+ * Runs the program with a stack's config and returns the plan files, in memory. `load` must import
+ * a fresh copy of the program on every call (the default `require` does so once per process; tests
+ * pass one that uses jest.isolateModules).
+ */
+export async function planStack(
+    stack: string,
+    configFile = stackConfigFile(stack),
+    load: () => Record<string, unknown> = loadProgram,
+): Promise<StackPlan> {
+    if (!fs.existsSync(configFile)) throw new Error(`no stack config file ${configFile}`);
+    const run = await runProgram({ stack, config: readStackFile(configFile), load });
+    if (run.error) throw run.error;
+    const files = new Map<string, string>();
+    const releases = helmReleases(run);
+    for (const release of releases) files.set(releaseValuesFile(release), toYaml(release.inputs.values ?? {}));
+    // Everything else the program applies directly (dashboards, alert rules, policies, Secrets with
+    // their secret data masked), one file per object, so a review sees those changes too.
+    const objects = run.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh"));
+    for (const object of objects) {
+        const kind = object.type.split(":").pop();
+        const name = object.inputs.metadata?.name ?? object.name;
+        files.set(`objects/${kind}.${name}.yaml`, toYaml(object.inputs));
+    }
+    return { stack, configFile, run, releases, objects, files };
+}
+
+/** Replaces plan/<stack>/ with the plan's files, so a release or object no longer planned disappears. */
+export function writePlan(plan: StackPlan): string {
+    const outDir = planDir(plan.stack);
+    fs.rmSync(outDir, { recursive: true, force: true });
+    fs.mkdirSync(path.join(outDir, "objects"), { recursive: true });
+    for (const [file, content] of plan.files) fs.writeFileSync(path.join(outDir, file), content);
+    return outDir;
+}
 
 function parseArgs(argv: string[]): { stack: string; configFile: string } {
     let stack = "dev";
@@ -15,7 +81,7 @@ function parseArgs(argv: string[]): { stack: string; configFile: string } {
         else if (argv[i] === "--config-file") configFile = argv[++i];
         else throw new Error(`unknown argument ${argv[i]}; use --stack <name> or --config-file <file>`);
     }
-    return { stack, configFile: configFile ?? path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`) };
+    return { stack, configFile: configFile ?? stackConfigFile(stack) };
 }
 
 function tree(resources: RegisteredResource[]): string[] {
@@ -40,32 +106,10 @@ function tree(resources: RegisteredResource[]): string[] {
 
 async function main() {
     const { stack, configFile } = parseArgs(process.argv.slice(2));
-    if (!fs.existsSync(configFile)) throw new Error(`no stack config file ${configFile}`);
     const started = Date.now();
-    const run = await runProgram({
-        stack,
-        config: readStackFile(configFile),
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        load: () => require(path.join(PROJECT_DIR, "index")),
-    });
-    if (run.error) throw run.error;
-    const outDir = path.join(PROJECT_DIR, "plan", stack);
-    fs.rmSync(outDir, { recursive: true, force: true });
-    fs.mkdirSync(outDir, { recursive: true });
-    const releases = helmReleases(run);
-    for (const release of releases) {
-        const file = path.join(outDir, `${release.inputs.name}.values.yaml`);
-        fs.writeFileSync(file, YAML.stringify(maskSecrets(release.inputs.values ?? {}), { sortMapEntries: true }));
-    }
-    // Everything else the program applies directly (dashboards, alert rules, policies, Secrets with
-    // their secret data masked), one file per object, so a review sees those changes too.
-    const objects = run.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh"));
-    fs.mkdirSync(path.join(outDir, "objects"), { recursive: true });
-    for (const object of objects) {
-        const kind = object.type.split(":").pop();
-        const name = object.inputs.metadata?.name ?? object.name;
-        fs.writeFileSync(path.join(outDir, "objects", `${kind}.${name}.yaml`), YAML.stringify(maskSecrets(object.inputs), { sortMapEntries: true }));
-    }
+    const plan = await planStack(stack, configFile);
+    const outDir = writePlan(plan);
+    const { run, releases, objects } = plan;
     console.log(`Offline plan of stack "${stack}" (${path.relative(PROJECT_DIR, configFile)}), no cluster contacted:\n`);
     console.log(tree(run.resources).join("\n"));
     console.log(`\n${run.resources.length} resources, ${releases.length} Helm releases. Stack outputs:`);
@@ -78,7 +122,10 @@ async function main() {
     );
 }
 
-main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-});
+// Run as a script (npm run plan); imported, it only lends planStack to the render and the staleness check.
+if (require.main === module) {
+    main().catch((error: unknown) => {
+        console.error(error instanceof Error ? error.message : String(error));
+        process.exit(1);
+    });
+}

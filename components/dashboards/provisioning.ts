@@ -18,7 +18,8 @@ export function dashboardConfigMap(spec: DashboardSpec) {
             labels: { [DASHBOARD_LABEL.key]: DASHBOARD_LABEL.value },
             annotations: { [DASHBOARD_FOLDER_ANNOTATION]: spec.folder },
         },
-        data: { [`${spec.uid}.json`]: JSON.stringify(spec.json) },
+        // Indented, so a changed panel is a readable diff in review (the committed plan, kubectl diff).
+        data: { [`${spec.uid}.json`]: JSON.stringify(spec.json, null, 2) },
     };
 }
 
