@@ -1,4 +1,5 @@
 // Every public component, on one screen.
+export { Alloy, type AlloyArgs, alloyValues } from "./alloy";
 export { Alerting, type AlertingArgs, alertmanagerConfig, alertmanagerValues, alertRuleGroups } from "./alerting";
 export { Dashboards, type DashboardsArgs, type DashboardSpec, stackDashboards, type StackDashboardsInput } from "./dashboards";
 export { DcgmExporter, type DcgmExporterArgs, dcgmExporterValues } from "./dcgmExporter";

@@ -13,6 +13,7 @@ export interface StackPods {
     tempo?: PodLabels;
     grafana?: PodLabels;
     promtail?: PodLabels;
+    alloy?: PodLabels;
     otelCollector?: PodLabels;
     prometheus?: PodLabels;
     alertmanager?: PodLabels;
@@ -64,7 +65,7 @@ export function stackNetworkPolicies(pods: StackPods, options: NetworkPolicyOpti
         });
     }
     allow("allow-loki", "The log shipper pushes to Loki, Grafana queries it, Loki's own members gossip.", pods.loki, [
-        { from: [...podsOf(pods.promtail), ...podsOf(pods.grafana)], ports: [LOKI_HTTP_PORT] },
+        { from: [...podsOf(pods.promtail), ...podsOf(pods.alloy), ...podsOf(pods.grafana)], ports: [LOKI_HTTP_PORT] },
         { from: podsOf(pods.loki), ports: [LOKI_HTTP_PORT, LOKI_GRPC_PORT, LOKI_MEMBERLIST_PORT] },
     ]);
     allow("allow-tempo", "The collector sends Tempo spans, Grafana queries it.", pods.tempo, [

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, StackConfigInput } from "../config/schema";
 import { validateStackConfig } from "../config/validate";
+import { Alloy } from "./alloy";
 import { Dashboards, stackDashboards } from "./dashboards";
 import { Alerting } from "./alerting";
 import { DcgmExporter } from "./dcgmExporter";
@@ -31,6 +32,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     readonly tempo?: Tempo;
     readonly dcgmExporter?: DcgmExporter;
     readonly promtail?: Promtail;
+    readonly alloy?: Alloy;
     readonly otelCollector?: OtelCollector;
     readonly grafana?: Grafana;
     readonly alerting?: Alerting;
@@ -86,11 +88,9 @@ export class ObservabilityStack extends pulumi.ComponentResource {
             this.dcgmExporter = new DcgmExporter(child("dcgm-exporter"), { ...monitored, settings: config.dcgmExporter }, asChild);
         }
         if (config.logs.enabled && this.loki) {
-            this.promtail = new Promtail(
-                child("logs"),
-                { ...monitored, settings: config.logs, lokiPushUrl: this.loki.pushUrl, lokiTenant: config.loki.tenant },
-                asChild,
-            );
+            const shipper = { ...monitored, settings: config.logs, lokiPushUrl: this.loki.pushUrl, lokiTenant: config.loki.tenant };
+            if (config.logs.shipper === "alloy") this.alloy = new Alloy(child("logs"), shipper, asChild);
+            else this.promtail = new Promtail(child("logs"), shipper, asChild);
         }
         if (config.otelCollector.enabled && this.tempo) {
             this.otelCollector = new OtelCollector(
@@ -170,6 +170,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                         tempo: this.tempo?.pods,
                         grafana: this.grafana?.pods,
                         promtail: this.promtail?.pods,
+                        alloy: this.alloy?.pods,
                         otelCollector: this.otelCollector?.pods,
                         prometheus: this.prometheus?.prometheusPods,
                         alertmanager: this.prometheus?.alertmanagerPods,

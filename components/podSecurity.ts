@@ -42,6 +42,12 @@ export const POD_SECURITY_EXCEPTIONS: readonly PodSecurityException[] = [
         why: "pod log files on the host are root-owned; read positions must outlive the pod",
     },
     {
+        subsystem: "logs",
+        workload: "alloy",
+        needs: "root (no capabilities) and hostPath mounts of /var/log/pods and /var/lib/<release>",
+        why: "pod log files on the host are root-owned; read positions must outlive the pod",
+    },
+    {
         subsystem: "dcgmExporter",
         workload: "dcgm-exporter",
         needs: "root with CAP_SYS_ADMIN and the kubelet pod-resources hostPath",

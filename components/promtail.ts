@@ -4,7 +4,7 @@ import { CHARTS } from "../config/charts";
 import { LogsConfig } from "../config/logs";
 import { HelmValues } from "./helm";
 import { RESTRICTED_CONTAINER } from "./podSecurity";
-import { DEFAULT_RELEASE_NAMES } from "./releaseNames";
+import { LOG_SHIPPER_RELEASE_NAMES } from "./releaseNames";
 import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export interface PromtailArgs extends SubsystemArgs<LogsConfig> {
@@ -67,7 +67,7 @@ export class Promtail extends pulumi.ComponentResource {
 
     constructor(name: string, args: PromtailArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("Promtail"), name, {}, opts);
-        const releaseName = args.releaseName ?? DEFAULT_RELEASE_NAMES.logs;
+        const releaseName = args.releaseName ?? LOG_SHIPPER_RELEASE_NAMES.promtail;
         this.pods = promtailPods(releaseName);
         this.release = installSubsystem(this, name, args, {
             chart: CHARTS.promtail,

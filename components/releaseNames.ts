@@ -1,3 +1,5 @@
+import { LogsConfig } from "../config/logs";
+
 /** The stack config's keys that each install one Helm release. */
 export type Subsystem = "prometheus" | "loki" | "tempo" | "dcgmExporter" | "logs" | "otelCollector" | "grafana";
 
@@ -14,3 +16,6 @@ export const DEFAULT_RELEASE_NAMES: Readonly<Record<Subsystem, string>> = {
     otelCollector: "otel-collector",
     grafana: "grafana",
 };
+
+/** The log shipper's release name for each `logs.shipper`: the chart's own name. */
+export const LOG_SHIPPER_RELEASE_NAMES: Readonly<Record<LogsConfig["shipper"], string>> = { promtail: "promtail", alloy: "alloy" };

@@ -10,6 +10,7 @@ export const CHARTS = {
     tempo: { chart: "tempo", version: "2.2.4", repo: GRAFANA_COMMUNITY },
     grafana: { chart: "grafana", version: "12.11.1", repo: GRAFANA_COMMUNITY },
     promtail: { chart: "promtail", version: "6.17.1", repo: GRAFANA },
+    alloy: { chart: "alloy", version: "1.11.1", repo: GRAFANA },
     kubePrometheusStack: {
         chart: "kube-prometheus-stack",
         version: "88.5.3",

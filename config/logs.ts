@@ -5,9 +5,11 @@ export const logsConfigSchema = z
     .strictObject({
         enabled,
         shipper: z
-            .enum(["promtail"])
+            .enum(["promtail", "alloy"])
             .default("promtail")
-            .describe("The DaemonSet that reads every pod's logs on every node and pushes them to Loki."),
+            .describe(
+                "The DaemonSet that reads every pod's logs on every node and pushes them to Loki: promtail, or alloy (Grafana Alloy, Promtail's successor; same logs, same labels).",
+            ),
         resources: resourcesSchema({
             requests: { cpu: "50m", memory: "64Mi" },
             limits: { cpu: "200m", memory: "256Mi" },

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { dcgmExporterValues, grafanaValues, lokiValues, otelCollectorValues, prometheusValues, promtailValues, tempoValues } from "../components";
+import { alloyValues, dcgmExporterValues, grafanaValues, lokiValues, otelCollectorValues, prometheusValues, promtailValues, tempoValues } from "../components";
 import { CHARTS, ChartPin, validateStackConfig } from "../config";
 import { HelmValues } from "../components/helm";
 
@@ -38,6 +38,7 @@ const UNDECLARED: Record<string, string[]> = {
         "persistence.storageClassName", // templates/pvc.yaml
     ],
     promtail: [],
+    alloy: [],
     "dcgm-exporter": [
         "customMetrics", // templates/metrics-configmap.yaml
     ],
@@ -55,6 +56,7 @@ const CASES: [string, ChartPin, HelmValues][] = [
     ["kube-prometheus-stack", CHARTS.kubePrometheusStack, prometheusValues({ ...base, settings: config.prometheus, releaseName: "kube-prometheus-stack" })],
     ["dcgm-exporter", CHARTS.dcgmExporter, dcgmExporterValues({ ...base, settings: config.dcgmExporter, releaseName: "dcgm-exporter" })],
     ["promtail", CHARTS.promtail, promtailValues({ ...base, settings: config.logs, releaseName: "promtail", namespace: "observability" }, "http://loki:3100/loki/api/v1/push")],
+    ["alloy", CHARTS.alloy, alloyValues({ ...base, settings: config.logs, releaseName: "alloy" }, "http://loki:3100/loki/api/v1/push")],
     ["opentelemetry-collector", CHARTS.otelCollector, otelCollectorValues({ ...base, settings: config.otelCollector, releaseName: "otel-collector" }, "tempo:4317")],
     ["grafana", CHARTS.grafana, grafanaValues({ ...base, settings: config.grafana, releaseName: "grafana", namespace: "observability", adminSecretName: "grafana-admin", datasources: {} })],
 ];

@@ -12,6 +12,6 @@ describe("the configuration reference", () => {
         const reference = configReference();
         expect(reference.filter((d) => !d.description).map((d) => d.key)).toEqual([]);
         expect(reference.find((d) => d.key === "gpu-observability:loki.retention")).toMatchObject({ type: "string", default: '"7d"' });
-        expect(reference.find((d) => d.key === "gpu-observability:logs.shipper")?.type).toBe('"promtail"');
+        expect(reference.find((d) => d.key === "gpu-observability:logs.shipper")?.type).toBe('"promtail" \\| "alloy"');
     });
 });

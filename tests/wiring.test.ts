@@ -115,3 +115,29 @@ describe("disabling a subsystem", () => {
         expect(datasources(run)).toEqual([]);
     });
 });
+
+describe("logs.shipper alloy", () => {
+    let run: ProgramRun;
+    beforeAll(async () => {
+        run = await runIndex(stackConfig({ logs: { shipper: "alloy" }, loki: { tenant: "tokkio" } }));
+    });
+
+    it("installs Grafana Alloy instead of Promtail", () => {
+        expect(releaseNames(run)).toContain("alloy");
+        expect(releaseNames(run)).not.toContain("promtail");
+    });
+
+    it("pushes to Loki's push URL output, as the configured tenant", () => {
+        const config: string = valuesOf(run, "alloy").alloy.configMap.content;
+        const write = /loki\.write\s+"[^"]*"\s*\{[\s\S]*?url\s*=\s*"([^"]+)"/.exec(config);
+        expect(write?.[1]).toBe(run.outputs.lokiPushUrl);
+        expect(releaseServing(write![1])).toBe("loki");
+        expect(config).toMatch(/tenant_id\s*=\s*"tokkio"/);
+    });
+
+    it("is let through to Loki by its NetworkPolicy", () => {
+        const policy = run.resources.find((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && r.inputs.metadata.name === "allow-loki");
+        const sources = policy?.inputs.spec.ingress[0].from.map((peer: any) => peer.podSelector.matchLabels["app.kubernetes.io/name"]);
+        expect(sources).toEqual(["alloy", "grafana"]);
+    });
+});

@@ -5,7 +5,7 @@ import { LOKI_HTTP_PORT } from "../../components/loki";
 import { OTEL_COLLECTOR_PORTS } from "../../components/otelCollector";
 import { PROMETHEUS_PORT } from "../../components/prometheus";
 import { GPU_OPERATOR_EXPORTER } from "../../components/dcgmExporter";
-import { DEFAULT_RELEASE_NAMES, Subsystem } from "../../components/releaseNames";
+import { DEFAULT_RELEASE_NAMES, LOG_SHIPPER_RELEASE_NAMES, Subsystem } from "../../components/releaseNames";
 import { TEMPO_PORTS } from "../../components/tempo";
 import { PROJECT } from "../../config/validate";
 import { StackConfig } from "../../config/schema";
@@ -43,6 +43,14 @@ export const GRAFANA_ADMIN_SECRET = {
 export const DCGM_EXPORTER_JOB = DEFAULT_RELEASE_NAMES.dcgmExporter;
 export const dcgmExporterJob = (config: StackConfig): string =>
     config.dcgmExporter.mode === "gpu-operator" ? GPU_OPERATOR_EXPORTER.service : DCGM_EXPORTER_JOB;
+
+/** The release a subsystem is installed as in this stack, or undefined when it installs none. */
+export function installedRelease(config: StackConfig, subsystem: Subsystem): string | undefined {
+    if (subsystem === "logs") return LOG_SHIPPER_RELEASE_NAMES[config.logs.shipper];
+    // The GPU Operator's exporter belongs to the operator, in its own namespace.
+    if (subsystem === "dcgmExporter" && config.dcgmExporter.mode === "gpu-operator") return undefined;
+    return DEFAULT_RELEASE_NAMES[subsystem];
+}
 
 /** Why a subsystem's checks are skipped, or undefined when it is installed. */
 export function disabledReason(config: StackConfig, ...subsystems: Subsystem[]): string | undefined {

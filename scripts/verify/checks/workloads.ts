@@ -1,7 +1,7 @@
 import { StackConfig } from "../../../config/schema";
 import { Workload } from "../clusterAccess";
 import { Check, CheckContext } from "../context";
-import { DEFAULT_RELEASE_NAMES, disabledReason, Subsystem } from "../stackTargets";
+import { DEFAULT_RELEASE_NAMES, disabledReason, installedRelease, Subsystem } from "../stackTargets";
 
 // Helm charts label what they render with the release as `app.kubernetes.io/instance`; older
 // charts and operator-made objects carry only `release`.
@@ -23,12 +23,16 @@ const describeWorkload = (workload: Workload): string => `${workload.kind} ${wor
  * (operator-made StatefulSets may carry a release of their own), so no unready workload goes unseen.
  */
 export function workloadChecks(config: StackConfig): Check[] {
-    const subsystems = Object.keys(DEFAULT_RELEASE_NAMES) as Subsystem[];
-    const expected = new Set(subsystems.filter((subsystem) => config[subsystem].enabled).map((s) => DEFAULT_RELEASE_NAMES[s]));
-    const checks: Check[] = subsystems.map((subsystem) => {
-        const release = DEFAULT_RELEASE_NAMES[subsystem];
-        return { name: `workloads/${release}`, skip: disabledReason(config, subsystem), run: (context) => releaseReady(context, release) };
+    const releases = (Object.keys(DEFAULT_RELEASE_NAMES) as Subsystem[]).flatMap((subsystem) => {
+        const release = installedRelease(config, subsystem);
+        return release ? [{ subsystem, release }] : [];
     });
+    const expected = new Set(releases.filter(({ subsystem }) => config[subsystem].enabled).map(({ release }) => release));
+    const checks: Check[] = releases.map(({ subsystem, release }) => ({
+        name: `workloads/${release}`,
+        skip: disabledReason(config, subsystem),
+        run: (context) => releaseReady(context, release),
+    }));
     checks.push({
         name: "workloads/others",
         run: async (context) => {
