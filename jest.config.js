@@ -1,7 +1,7 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: "node",
-  roots: ["<rootDir>/tests"],
-  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
-  testTimeout: 60000,
+    testEnvironment: "node",
+    roots: ["<rootDir>/tests"],
+    transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+    testTimeout: 60000,
 };

@@ -7,7 +7,6 @@ import { RESTRICTED_CONTAINER } from "./podSecurity";
 import { LOG_SHIPPER_RELEASE_NAMES } from "./releaseNames";
 import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
-
 export interface AlloyArgs extends SubsystemArgs<LogsConfig> {
     /** Loki's push URL. */
     lokiPushUrl: pulumi.Input<string>;

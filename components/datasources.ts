@@ -41,9 +41,7 @@ export function grafanaDatasources(urls: DatasourceUrls, lokiTenant?: string): D
             editable: false,
             jsonData: {
                 httpMethod: "POST",
-                ...(urls.tempo
-                    ? { exemplarTraceIdDestinations: [{ name: "trace_id", datasourceUid: DATASOURCE_UIDS.tempo }] }
-                    : {}),
+                ...(urls.tempo ? { exemplarTraceIdDestinations: [{ name: "trace_id", datasourceUid: DATASOURCE_UIDS.tempo }] } : {}),
             },
         });
     }
@@ -66,7 +64,7 @@ export function grafanaDatasources(urls: DatasourceUrls, lokiTenant?: string): D
                           derivedFields: [
                               {
                                   name: "TraceID",
-                                  matcherRegex: "(?:trace_?id|traceID)[\"=: ]+\"?([0-9a-fA-F]{32})",
+                                  matcherRegex: '(?:trace_?id|traceID)["=: ]+"?([0-9a-fA-F]{32})',
                                   url: "$${__value.raw}",
                                   datasourceUid: DATASOURCE_UIDS.tempo,
                               },

@@ -140,7 +140,10 @@ export class Grafana extends pulumi.ComponentResource {
             {
                 metadata: { name: `${releaseName}-admin`, namespace: args.namespace },
                 type: "Opaque",
-                stringData: { [ADMIN_SECRET_KEYS.user]: args.settings.adminUser, [ADMIN_SECRET_KEYS.password]: pulumi.secret(password.result) },
+                stringData: {
+                    [ADMIN_SECRET_KEYS.user]: args.settings.adminUser,
+                    [ADMIN_SECRET_KEYS.password]: pulumi.secret(password.result),
+                },
             },
             { parent: this },
         );

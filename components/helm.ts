@@ -26,11 +26,7 @@ export interface ChartReleaseArgs {
  * Installs one pinned chart as a Helm release. Upgrades are atomic (a failed upgrade rolls back
  * and cleans up) within a timeout, so a bad change never leaves a half-applied release.
  */
-export function installChart(
-    name: string,
-    args: ChartReleaseArgs,
-    opts: pulumi.CustomResourceOptions,
-): k8s.helm.v3.Release {
+export function installChart(name: string, args: ChartReleaseArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
     return new k8s.helm.v3.Release(
         name,
         {

@@ -50,7 +50,12 @@ const anywhere: Peer[] = [{ namespaceSelector: {} }, { ipBlock: { cidr: "0.0.0.0
  */
 export function stackNetworkPolicies(pods: StackPods, options: NetworkPolicyOptions = {}): NetworkPolicySpec[] {
     const policies: NetworkPolicySpec[] = [
-        { name: "default-deny-ingress", description: "Nothing reaches a pod of the stack unless a policy below allows it.", pods: {}, ingress: [] },
+        {
+            name: "default-deny-ingress",
+            description: "Nothing reaches a pod of the stack unless a policy below allows it.",
+            pods: {},
+            ingress: [],
+        },
     ];
     const allow = (name: string, description: string, target: PodLabels | undefined, ingress: Ingress[]) => {
         const rules = ingress.filter((rule) => rule.from.length > 0);

@@ -73,7 +73,9 @@ export class Promtail extends pulumi.ComponentResource {
             chart: CHARTS.promtail,
             releaseName,
             values: (input) =>
-                pulumi.all([args.namespace, args.lokiPushUrl]).apply(([namespace, url]) => promtailValues({ ...input, namespace }, url, args.lokiTenant)),
+                pulumi
+                    .all([args.namespace, args.lokiPushUrl])
+                    .apply(([namespace, url]) => promtailValues({ ...input, namespace }, url, args.lokiTenant)),
         });
         this.registerOutputs({});
     }

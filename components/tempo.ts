@@ -103,7 +103,9 @@ export class Tempo extends pulumi.ComponentResource {
             values: (input) =>
                 args.metricsRemoteWriteUrl === undefined
                     ? tempoValues(input)
-                    : pulumi.output(args.metricsRemoteWriteUrl).apply((url) => mergeValues(tempoValues(input), metricsGeneratorValues(url))),
+                    : pulumi
+                          .output(args.metricsRemoteWriteUrl)
+                          .apply((url) => mergeValues(tempoValues(input), metricsGeneratorValues(url))),
         });
         this.otlpGrpcEndpoint = releaseServiceUrl(this.release, TEMPO_PORTS.otlpGrpc, { scheme: null });
         this.otlpHttpEndpoint = releaseServiceUrl(this.release, TEMPO_PORTS.otlpHttp);

@@ -28,7 +28,9 @@ const thresholdsSchema = z
         // out-of-memory error.
         gpuMemoryUsedPercent: numberWithin(0, 100, "a percentage")
             .default(95)
-            .describe("Framebuffer used, percent of used+free (DCGM_FI_DEV_FB_USED/FB_FREE), above which GpuMemoryNearlyFull fires after 5 minutes."),
+            .describe(
+                "Framebuffer used, percent of used+free (DCGM_FI_DEV_FB_USED/FB_FREE), above which GpuMemoryNearlyFull fires after 5 minutes.",
+            ),
         // DCGM_FI_DEV_GPU_UTIL is the share of time a kernel ran. A loaded model waiting for
         // requests reads 0-1%, health probes a few percent at most; any served traffic of a
         // real-time pipeline (speech, animation) is well above 5.
@@ -37,9 +39,7 @@ const thresholdsSchema = z
             .describe("Utilisation (DCGM_FI_DEV_GPU_UTIL, %) under which a GPU allocated to a pod counts as idle."),
         // Longer than a quiet spell between sessions or a model warming up, short enough to catch a
         // forgotten allocation within a working day.
-        idleGpuFor: duration
-            .default("2h")
-            .describe("How long an allocated GPU must stay idle before GpuAllocatedIdle fires."),
+        idleGpuFor: duration.default("2h").describe("How long an allocated GPU must stay idle before GpuAllocatedIdle fires."),
         // kube-prometheus' TargetDown waits 10m too: a rolling update or a rescheduled pod is back
         // well within it.
         gpuExporterMissingFor: duration
@@ -50,7 +50,9 @@ const thresholdsSchema = z
         // not a restart being ridden out.
         pipelineLossFor: duration
             .default("10m")
-            .describe("How long telemetry must keep being lost (send failures, refused spans, dropped or discarded entries, a nearly full queue) before the pipeline alerts fire."),
+            .describe(
+                "How long telemetry must keep being lost (send failures, refused spans, dropped or discarded entries, a nearly full queue) before the pipeline alerts fire.",
+            ),
     })
     .prefault({})
     .describe("Thresholds of the GPU and telemetry-pipeline alerts.");
@@ -62,7 +64,8 @@ const credential = (what: string) =>
     z.string().regex(/^\S+$/, { error: `is empty or contains spaces; use ${what}, set with \`pulumi config set --secret\`` });
 
 const emailAddresses = z.string().regex(/^[^@\s,]+@[^@\s,]+(\s*,\s*[^@\s,]+@[^@\s,]+)*$/, {
-    error: (issue) => `${JSON.stringify(issue.input)} is not an e-mail address; use one (or a comma-separated list) such as oncall@example.com`,
+    error: (issue) =>
+        `${JSON.stringify(issue.input)} is not an e-mail address; use one (or a comma-separated list) such as oncall@example.com`,
 });
 
 const receiverSchema = z
@@ -119,7 +122,8 @@ const receiverSchema = z
                 smarthost: z
                     .string()
                     .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, {
-                        error: (issue) => `${JSON.stringify(issue.input)} is not an SMTP host and port; use one such as smtp.example.com:587`,
+                        error: (issue) =>
+                            `${JSON.stringify(issue.input)} is not an SMTP host and port; use one such as smtp.example.com:587`,
                     })
                     .describe("SMTP server as host:port; Alertmanager requires TLS (STARTTLS) to it."),
                 authUsername: z.string().min(1).optional().describe("SMTP login user."),

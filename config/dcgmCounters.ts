@@ -34,9 +34,21 @@ export const DEFAULT_DCGM_COUNTERS: readonly DcgmCounter[] = [
     { field: "DCGM_FI_DRIVER_VERSION", type: "label", help: "Driver Version" },
     { field: "DCGM_FI_PROF_GR_ENGINE_ACTIVE", type: "gauge", help: "Ratio of time the graphics engine is active." },
     { field: "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE", type: "gauge", help: "Ratio of cycles the tensor (HMMA) pipe is active." },
-    { field: "DCGM_FI_PROF_DRAM_ACTIVE", type: "gauge", help: "Ratio of cycles the device memory interface is active sending or receiving data." },
-    { field: "DCGM_FI_PROF_PCIE_TX_BYTES", type: "gauge", help: "The rate of data transmitted over the PCIe bus - including both protocol headers and data payloads - in bytes per second." },
-    { field: "DCGM_FI_PROF_PCIE_RX_BYTES", type: "gauge", help: "The rate of data received over the PCIe bus - including both protocol headers and data payloads - in bytes per second." },
+    {
+        field: "DCGM_FI_PROF_DRAM_ACTIVE",
+        type: "gauge",
+        help: "Ratio of cycles the device memory interface is active sending or receiving data.",
+    },
+    {
+        field: "DCGM_FI_PROF_PCIE_TX_BYTES",
+        type: "gauge",
+        help: "The rate of data transmitted over the PCIe bus - including both protocol headers and data payloads - in bytes per second.",
+    },
+    {
+        field: "DCGM_FI_PROF_PCIE_RX_BYTES",
+        type: "gauge",
+        help: "The rate of data received over the PCIe bus - including both protocol headers and data payloads - in bytes per second.",
+    },
 ];
 
 /** The counter list in the exporter's CSV format (`field, type, help` per line). */

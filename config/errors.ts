@@ -26,9 +26,7 @@ export class ConfigError extends pulumi.RunError {
 
 /** `["loki", "resources", "requests"]` with prefix `gpu-observability:` -> `gpu-observability:loki.resources.requests`. */
 export function keyOf(prefix: string, path: readonly PropertyKey[]): string {
-    const key = path
-        .map((part, i) => (typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`))
-        .join("");
+    const key = path.map((part, i) => (typeof part === "number" ? `[${part}]` : `${i === 0 ? "" : "."}${String(part)}`)).join("");
     return `${prefix}${key}`;
 }
 

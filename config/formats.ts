@@ -46,9 +46,7 @@ const QUANTITY_SUFFIXES: Record<string, number> = {
 export function parseDuration(text: string): number | undefined {
     const match = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/.exec(text);
     if (!match || text === "") return undefined;
-    return match
-        .slice(1)
-        .reduce((total, amount, i) => total + Number(amount ?? 0) * DURATION_UNITS_MS[i], 0);
+    return match.slice(1).reduce((total, amount, i) => total + Number(amount ?? 0) * DURATION_UNITS_MS[i], 0);
 }
 
 const DURATION_UNITS_MS = [365 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1];
@@ -65,8 +63,7 @@ export function goDuration(duration: string): string {
 
 export const quantity = (what: string, example: string) =>
     z.string().refine((text) => (parseQuantity(text) ?? -1) > 0, {
-        error: (issue) =>
-            `${JSON.stringify(issue.input)} is not a positive Kubernetes quantity; use ${what} such as ${example}`,
+        error: (issue) => `${JSON.stringify(issue.input)} is not a positive Kubernetes quantity; use ${what} such as ${example}`,
     });
 
 export const memoryQuantity = quantity("a byte count with a binary suffix", "512Mi or 10Gi");
@@ -90,8 +87,7 @@ export const dnsLabel = z
 export const dnsSubdomain = z
     .string()
     .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
-        error: (issue) =>
-            `${JSON.stringify(issue.input)} is not a valid object name; use lower-case letters, digits, '-' and '.'`,
+        error: (issue) => `${JSON.stringify(issue.input)} is not a valid object name; use lower-case letters, digits, '-' and '.'`,
     })
     .max(253, { error: "is longer than 253 characters; a Kubernetes object name allows at most 253" });
 

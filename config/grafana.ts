@@ -12,9 +12,7 @@ export const grafanaConfigSchema = z
             })
             .default("admin")
             .describe("Grafana's admin login; the password is generated and kept as a Pulumi secret."),
-        storageSize: memoryQuantity
-            .default("1Gi")
-            .describe("Size of the PersistentVolumeClaim holding Grafana's SQLite database."),
+        storageSize: memoryQuantity.default("1Gi").describe("Size of the PersistentVolumeClaim holding Grafana's SQLite database."),
         serviceType,
         ingress: z
             .strictObject({
@@ -52,7 +50,9 @@ export const grafanaConfigSchema = z
                     .string()
                     .min(1)
                     .optional()
-                    .describe("OAuth client secret: set it with `pulumi config set --secret --path`; it only travels in a Kubernetes Secret."),
+                    .describe(
+                        "OAuth client secret: set it with `pulumi config set --secret --path`; it only travels in a Kubernetes Secret.",
+                    ),
                 authUrl: httpsUrl.optional().describe("The provider's authorization endpoint."),
                 tokenUrl: httpsUrl.optional().describe("The provider's token endpoint."),
                 apiUrl: httpsUrl.optional().describe("The provider's userinfo endpoint."),
@@ -60,13 +60,19 @@ export const grafanaConfigSchema = z
                 roleAttributePath: z
                     .string()
                     .optional()
-                    .describe("JMESPath mapping the user's claims to a Grafana role, e.g. contains(groups[*], 'admins') && 'Admin' || 'Viewer'."),
+                    .describe(
+                        "JMESPath mapping the user's claims to a Grafana role, e.g. contains(groups[*], 'admins') && 'Admin' || 'Viewer'.",
+                    ),
             })
             .superRefine((oidc, ctx) => {
                 if (!oidc.enabled) return;
                 for (const key of ["clientId", "clientSecret", "authUrl", "tokenUrl", "apiUrl"] as const) {
                     if (!oidc[key]) {
-                        ctx.addIssue({ code: "custom", path: [key], message: "is missing; OpenID Connect login needs clientId, clientSecret, authUrl, tokenUrl and apiUrl" });
+                        ctx.addIssue({
+                            code: "custom",
+                            path: [key],
+                            message: "is missing; OpenID Connect login needs clientId, clientSecret, authUrl, tokenUrl and apiUrl",
+                        });
                     }
                 }
             })

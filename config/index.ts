@@ -1,3 +1,4 @@
+export { type AlertReceiver, type AlertsConfig, alertsConfigSchema, type AlertSeverity, type AlertThresholds } from "./alerts";
 export * from "./charts";
 export * from "./common";
 export * from "./dcgmCounters";

@@ -15,9 +15,7 @@ export const otelCollectorConfigSchema = z
                     .max(1_000_000)
                     .default(5000)
                     .describe("Batches the exporter queues while Tempo is unreachable (kept on disk)."),
-                retryWindow: duration
-                    .default("10m")
-                    .describe("How long the exporter retries a batch before giving it up."),
+                retryWindow: duration.default("10m").describe("How long the exporter retries a batch before giving it up."),
                 storageSize: memoryQuantity
                     .default("2Gi")
                     .describe("Size of the PersistentVolumeClaim the queue is kept on, across restarts."),

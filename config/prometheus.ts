@@ -21,8 +21,6 @@ export const prometheusConfigSchema = z
         }),
         extraValues,
     })
-    .describe(
-        "kube-prometheus-stack: Prometheus, Alertmanager, the Prometheus operator, node-exporter and kube-state-metrics.",
-    );
+    .describe("kube-prometheus-stack: Prometheus, Alertmanager, the Prometheus operator, node-exporter and kube-state-metrics.");
 
 export type PrometheusConfig = z.infer<typeof prometheusConfigSchema>;

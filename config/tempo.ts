@@ -5,9 +5,7 @@ import { duration, memoryQuantity } from "./formats";
 export const tempoConfigSchema = z
     .strictObject({
         enabled,
-        retention: duration
-            .default("7d")
-            .describe("How long traces are kept; the compactor deletes older blocks."),
+        retention: duration.default("7d").describe("How long traces are kept; the compactor deletes older blocks."),
         storageSize: memoryQuantity
             .default("10Gi")
             .describe("Size of the PersistentVolumeClaim holding trace blocks and the write-ahead log."),

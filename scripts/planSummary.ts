@@ -42,7 +42,8 @@ function row(fileInStack: string, change: PlanFileChange): { order: string; cell
     const release = /^([^/]+)\.values\.yaml$/.exec(fileInStack);
     if (release) return { order: `0 ${release[1]}`, cells: [`Helm release \`${release[1]}\``, WHAT.release[change.status], lines] };
     const object = /^objects\/([^.]+)\.(.+)\.yaml$/.exec(fileInStack);
-    if (object) return { order: `1 ${object[1]} ${object[2]}`, cells: [`${object[1]} \`${object[2]}\``, WHAT.object[change.status], lines] };
+    if (object)
+        return { order: `1 ${object[1]} ${object[2]}`, cells: [`${object[1]} \`${object[2]}\``, WHAT.object[change.status], lines] };
     return { order: `2 ${fileInStack}`, cells: [`\`${fileInStack}\``, WHAT.object[change.status], lines] };
 }
 
@@ -72,7 +73,8 @@ export function summarizePlanChanges(changes: PlanFileChange[]): string {
 function main() {
     const [base, head = "HEAD"] = process.argv.slice(2);
     if (!base) throw new Error("usage: planSummary.ts <base> [<head>]");
-    const git = (...args: string[]) => execFileSync("git", ["diff", "--no-renames", ...args, base, head, "--", "plan/"], { cwd: PROJECT_DIR, encoding: "utf8" });
+    const git = (...args: string[]) =>
+        execFileSync("git", ["diff", "--no-renames", ...args, base, head, "--", "plan/"], { cwd: PROJECT_DIR, encoding: "utf8" });
     process.stdout.write(summarizePlanChanges(parseGitDiff(git("--name-status"), git("--numstat"))));
 }
 

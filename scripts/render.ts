@@ -55,13 +55,17 @@ export function localChart(chartsDir: string, chart: string, version: string): s
     const unversioned = path.join(chartsDir, chart);
     const chartYaml = path.join(unversioned, "Chart.yaml");
     if (!fs.existsSync(chartYaml)) {
-        throw new Error(`chart ${chart} ${version} not found in ${chartsDir}: looked for ${[...versioned, unversioned].map((p) => path.basename(p)).join(", ")}`);
+        throw new Error(
+            `chart ${chart} ${version} not found in ${chartsDir}: looked for ${[...versioned, unversioned].map((p) => path.basename(p)).join(", ")}`,
+        );
     }
     // Rendering another version than the plan installs would show a reviewer the wrong manifests.
     // The failsafe schema keeps a version such as 1.10 the text it is, not the number 1.1.
     const localVersion = YAML.parse(fs.readFileSync(chartYaml, "utf8"), { schema: "failsafe" })?.version;
     if (localVersion !== version) {
-        throw new Error(`${unversioned} is chart ${chart} ${localVersion}, the plan installs ${version}: put that version in ${versioned[0]}`);
+        throw new Error(
+            `${unversioned} is chart ${chart} ${localVersion}, the plan installs ${version}: put that version in ${versioned[0]}`,
+        );
     }
     return unversioned;
 }
@@ -98,7 +102,9 @@ async function main() {
         }
         const file = path.join(outDir, `${release.inputs.name}.yaml`);
         fs.writeFileSync(file, result.stdout);
-        console.log(`  ${release.inputs.name}: chart ${release.inputs.chart} ${release.inputs.version} -> ${path.relative(PROJECT_DIR, file)}`);
+        console.log(
+            `  ${release.inputs.name}: chart ${release.inputs.chart} ${release.inputs.version} -> ${path.relative(PROJECT_DIR, file)}`,
+        );
     }
 }
 

@@ -40,7 +40,11 @@ export function parseArgs(argv: readonly string[]): VerifyArgs {
     let configFile: string | undefined;
     let help = false;
     const options: VerifyOptions = { ...DEFAULT_OPTIONS };
-    const durationFlags = { "--request-timeout": "requestTimeoutMs", "--poll-interval": "pollIntervalMs", "--deadline": "deadlineMs" } as const;
+    const durationFlags = {
+        "--request-timeout": "requestTimeoutMs",
+        "--poll-interval": "pollIntervalMs",
+        "--deadline": "deadlineMs",
+    } as const;
     for (let i = 0; i < argv.length; i++) {
         const flag = argv[i];
         if (flag === "--help" || flag === "-h") {

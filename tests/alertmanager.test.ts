@@ -27,7 +27,13 @@ const RECEIVERS = [
     { name: "ticketing", severities: ["warning"], webhook: { url: CREDENTIALS.webhookUrl } },
     {
         name: "platform-mail",
-        email: { to: "platform@example.com", from: "alertmanager@example.com", smarthost: "smtp.example.com:587", authUsername: "alertmanager", authPassword: CREDENTIALS.smtpPassword },
+        email: {
+            to: "platform@example.com",
+            from: "alertmanager@example.com",
+            smarthost: "smtp.example.com:587",
+            authUsername: "alertmanager",
+            authPassword: CREDENTIALS.smtpPassword,
+        },
     },
 ];
 const receiversOf = (receivers: unknown[]): AlertReceiver[] => validateStackConfig({ alerts: { receivers } }).alerts.receivers;
@@ -53,7 +59,10 @@ const amtool = (...args: string[]) => {
 const routedTo = (file: string, labels: Record<string, string>): string => {
     const run = amtool("config", "routes", "test", `--config.file=${file}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`));
     if (run.status !== 0) throw new Error(run.output);
-    return run.output.split("\n").find((line) => !line.startsWith("Warning:"))!.trim();
+    return run.output
+        .split("\n")
+        .find((line) => !line.startsWith("Warning:"))!
+        .trim();
 };
 
 describe("the Alertmanager configuration", () => {
@@ -66,7 +75,10 @@ describe("the Alertmanager configuration", () => {
     it("is refused by amtool when it is broken, so the check above can fail", () => {
         const broken = path.join(workDir, "broken.yaml");
         fs.writeFileSync(broken, YAML.stringify({ ...alertmanagerConfig(receiversOf(RECEIVERS)), receivers: [{ name: "null" }] }));
-        expect(amtool("check-config", broken)).toMatchObject({ status: 1, output: expect.stringContaining('undefined receiver "gpu-oncall"') });
+        expect(amtool("check-config", broken)).toMatchObject({
+            status: 1,
+            output: expect.stringContaining('undefined receiver "gpu-oncall"'),
+        });
     });
 
     it.each([
@@ -108,9 +120,22 @@ describe("each kind of receiver", () => {
         [
             "slack",
             RECEIVERS[1],
-            { slack_configs: [expect.objectContaining({ api_url: CREDENTIALS.slackApiUrl, channel: "#gpu-alerts", send_resolved: true, text: expect.stringContaining(".Annotations.description") })] },
+            {
+                slack_configs: [
+                    expect.objectContaining({
+                        api_url: CREDENTIALS.slackApiUrl,
+                        channel: "#gpu-alerts",
+                        send_resolved: true,
+                        text: expect.stringContaining(".Annotations.description"),
+                    }),
+                ],
+            },
         ],
-        ["pagerduty", RECEIVERS[0], { pagerduty_configs: [expect.objectContaining({ routing_key: CREDENTIALS.routingKey, send_resolved: true })] }],
+        [
+            "pagerduty",
+            RECEIVERS[0],
+            { pagerduty_configs: [expect.objectContaining({ routing_key: CREDENTIALS.routingKey, send_resolved: true })] },
+        ],
         [
             "email",
             RECEIVERS[3],
@@ -140,14 +165,47 @@ describe("each kind of receiver", () => {
 describe("bad receivers", () => {
     const slack = { apiUrl: CREDENTIALS.slackApiUrl, channel: "#gpu-alerts" };
     it.each([
-        ["a duplicate name", [{ name: "team", slack }, { name: "team", webhook: { url: CREDENTIALS.webhookUrl } }], "alerts.receivers[1].name", /"team" is already the name of receivers\[0\]; give every receiver a unique name/],
-        ["a receiver of no kind", [{ name: "team" }], "alerts.receivers[0]", /has no kind; set exactly one of webhook, slack, pagerduty, email/],
-        ["a receiver of two kinds", [{ name: "team", slack, webhook: { url: CREDENTIALS.webhookUrl } }], "alerts.receivers[0]", /has 2 kinds \(webhook, slack\); set exactly one of webhook, slack, pagerduty, email/],
+        [
+            "a duplicate name",
+            [
+                { name: "team", slack },
+                { name: "team", webhook: { url: CREDENTIALS.webhookUrl } },
+            ],
+            "alerts.receivers[1].name",
+            /"team" is already the name of receivers\[0\]; give every receiver a unique name/,
+        ],
+        [
+            "a receiver of no kind",
+            [{ name: "team" }],
+            "alerts.receivers[0]",
+            /has no kind; set exactly one of webhook, slack, pagerduty, email/,
+        ],
+        [
+            "a receiver of two kinds",
+            [{ name: "team", slack, webhook: { url: CREDENTIALS.webhookUrl } }],
+            "alerts.receivers[0]",
+            /has 2 kinds \(webhook, slack\); set exactly one of webhook, slack, pagerduty, email/,
+        ],
         ["the reserved name null", [{ name: "null", slack }], "alerts.receivers[0].name", /"null" is the stack's own receiver/],
         ["an unknown kind", [{ name: "team", teams: { url: "https://x" } }], "alerts.receivers[0].teams", /is not a known key/],
-        ["a severity alerts do not have", [{ name: "team", slack, severities: ["info"] }], "alerts.receivers[0].severities[0]", /"info" is not allowed; use one of "critical", "warning"/],
-        ["an empty routing key", [{ name: "team", pagerduty: { routingKey: "" } }], "alerts.receivers[0].pagerduty.routingKey", /^ {2}- \S+: is empty or contains spaces; use the integration key of a PagerDuty Events API v2 integration, set with `pulumi config set --secret`$/],
-        ["an SMTP password without a user", [{ name: "m", email: { ...RECEIVERS[3].email, authUsername: undefined } }], "alerts.receivers[0].email.authPassword", /SMTP login needs both/],
+        [
+            "a severity alerts do not have",
+            [{ name: "team", slack, severities: ["info"] }],
+            "alerts.receivers[0].severities[0]",
+            /"info" is not allowed; use one of "critical", "warning"/,
+        ],
+        [
+            "an empty routing key",
+            [{ name: "team", pagerduty: { routingKey: "" } }],
+            "alerts.receivers[0].pagerduty.routingKey",
+            /^ {2}- \S+: is empty or contains spaces; use the integration key of a PagerDuty Events API v2 integration, set with `pulumi config set --secret`$/,
+        ],
+        [
+            "an SMTP password without a user",
+            [{ name: "m", email: { ...RECEIVERS[3].email, authUsername: undefined } }],
+            "alerts.receivers[0].email.authPassword",
+            /SMTP login needs both/,
+        ],
     ])("refuse %s, naming the key", (_what, receivers, key, message) => {
         let error: Error | undefined;
         try {
@@ -164,7 +222,9 @@ describe("bad receivers", () => {
         expect(() => validateStackConfig({ alerts: { receivers: [{ name: "team", slack: { ...slack, apiUrl: leaked } }] } })).toThrow(
             /alerts\.receivers\[0\]\.slack\.apiUrl: is empty or contains spaces; use the incoming-webhook URL Slack issued/,
         );
-        expect(() => validateStackConfig({ alerts: { receivers: [{ name: "team", slack: { ...slack, apiUrl: leaked } }] } })).not.toThrow(/leaked-token/);
+        expect(() => validateStackConfig({ alerts: { receivers: [{ name: "team", slack: { ...slack, apiUrl: leaked } }] } })).not.toThrow(
+            /leaked-token/,
+        );
     });
 
     it("accept credentials given as secure: values, which the offline plan sees as placeholders", async () => {
@@ -225,7 +285,10 @@ describe("receivers' credentials", () => {
     it("leave the rules to wait for the release that installs the PrometheusRule CRD", () => {
         const release = run.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release");
         expect(rule()?.dependencies).toContain(release?.urn);
-        expect(rule()?.inputs.spec.groups.map((g: { name: string }) => g.name)).toEqual(["gpu-observability.gpus", "gpu-observability.telemetry-pipeline"]);
+        expect(rule()?.inputs.spec.groups.map((g: { name: string }) => g.name)).toEqual([
+            "gpu-observability.gpus",
+            "gpu-observability.telemetry-pipeline",
+        ]);
     });
 });
 
@@ -234,7 +297,9 @@ describe("the stack's Alertmanager", () => {
         const secure = { secure: "v1:c2VjcmV0LWluLXRoZS1zdGFjay1maWxl" };
         const run = await runIndex(stackConfig({ alerts: { receivers: [{ name: "gpu-oncall", pagerduty: { routingKey: secure } }] } }));
         const values = valuesOf(run, "kube-prometheus-stack");
-        const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata.name === "alertmanager-kube-prometheus-stack-alertmanager");
+        const secret = run.resources.find(
+            (r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata.name === "alertmanager-kube-prometheus-stack-alertmanager",
+        );
         expect(isSecretEnvelope(secret?.inputs.stringData)).toBe(true);
         expect(secret?.inputs.stringData.value["alertmanager.yaml"]).toContain("offline-plan-placeholder-secret");
         expect(values.alertmanager.alertmanagerSpec.useExistingSecret).toBe(true);

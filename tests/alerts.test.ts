@@ -51,7 +51,13 @@ const gpu = (index: number): Labels => ({
     DCGM_FI_DRIVER_VERSION: "550.127.08",
 });
 /** Target labels of the exporter pod on gpu-node-1: our ServiceMonitor adds node and drops the exporter pod's own namespace, pod and container. */
-const DCGM_TARGET: Labels = { node: "gpu-node-1", instance: "10.244.3.7:9400", job: "dcgm-exporter", service: "dcgm-exporter", endpoint: "metrics" };
+const DCGM_TARGET: Labels = {
+    node: "gpu-node-1",
+    instance: "10.244.3.7:9400",
+    job: "dcgm-exporter",
+    service: "dcgm-exporter",
+    endpoint: "metrics",
+};
 /** The workload a GPU is assigned to, as the exporter reads it from the kubelet (kept by honorLabels); absent on unused GPUs. */
 const usedBy = (pod: string, container: string): Labels => ({ namespace: "tokkio", pod, container });
 const dcgm = (metric: string, index: number, values: string, workload: Labels = {}, extra: Labels = {}) =>
@@ -64,13 +70,26 @@ const KSM_TARGET: Labels = {
     service: "kube-prometheus-stack-kube-state-metrics",
     endpoint: "http",
 };
-const KSM_POD: Labels = { namespace: "observability", pod: "kube-prometheus-stack-kube-state-metrics-5d8f7b9c4-qx7lm", container: "kube-state-metrics" };
+const KSM_POD: Labels = {
+    namespace: "observability",
+    pod: "kube-prometheus-stack-kube-state-metrics-5d8f7b9c4-qx7lm",
+    container: "kube-state-metrics",
+};
 const nodeAllocatable = (node: string, resource: string, unit: string, values: string) =>
     series(metricNames.KUBE_STATE_METRICS.nodeAllocatable, { node, resource, unit, ...KSM_TARGET, ...KSM_POD }, values);
 const podRequest = (pod: string, container: string, resource: string, unit: string, values: string) =>
     series(
         metricNames.KUBE_STATE_METRICS.containerResourceRequests,
-        { namespace: "tokkio", pod, uid: `0f6c2a4e-${pod.length}b1d-4c3e-9f7a-2d8e6b4c1a09`, container, node: "gpu-node-1", resource, unit, ...KSM_TARGET },
+        {
+            namespace: "tokkio",
+            pod,
+            uid: `0f6c2a4e-${pod.length}b1d-4c3e-9f7a-2d8e6b4c1a09`,
+            container,
+            node: "gpu-node-1",
+            resource,
+            unit,
+            ...KSM_TARGET,
+        },
         values,
     );
 
@@ -84,10 +103,15 @@ const target = (job: string, service: string, pod: string, container: string, en
     endpoint,
     instance,
 });
-const COLLECTOR = (pod: string, ip: string) => target("otel-collector", "otel-collector", pod, "opentelemetry-collector", "metrics", `${ip}:8888`);
+const COLLECTOR = (pod: string, ip: string) =>
+    target("otel-collector", "otel-collector", pod, "opentelemetry-collector", "metrics", `${ip}:8888`);
 /** The collector's internal telemetry labels each series with its instrumentation scope. */
 const EXPORTER = { exporter: "otlp_grpc/tempo", otel_scope_name: "go.opentelemetry.io/collector/exporter/exporterhelper" };
-const RECEIVER = (transport: string) => ({ receiver: "otlp", transport, otel_scope_name: "go.opentelemetry.io/collector/receiver/receiverhelper" });
+const RECEIVER = (transport: string) => ({
+    receiver: "otlp",
+    transport,
+    otel_scope_name: "go.opentelemetry.io/collector/receiver/receiverhelper",
+});
 const PROMTAIL = (pod: string, ip: string) => target("promtail-metrics", "promtail-metrics", pod, "promtail", "http-metrics", `${ip}:3101`);
 const LOKI_PUSH_HOST = "loki.observability.svc.cluster.local:3100";
 const LOKI = { ...target("observability/loki", "loki", "loki-0", "loki", "http-metrics", "10.244.1.31:3100"), app_instance: "loki" };
@@ -130,7 +154,12 @@ const CASES: [string, PromtoolTest][] = [
                     alertname: "GpuXidError",
                     exp_alerts: [
                         {
-                            exp_labels: { severity: "critical", ...gpuAlertLabels(0, ASR), err_code: "79", err_msg: "GPU has fallen off the bus" },
+                            exp_labels: {
+                                severity: "critical",
+                                ...gpuAlertLabels(0, ASR),
+                                err_code: "79",
+                                err_msg: "GPU has fallen off the bus",
+                            },
                             exp_annotations: {
                                 summary: "GPU 0 on gpu-node-1 reported XID 79",
                                 description:
@@ -150,10 +179,7 @@ const CASES: [string, PromtoolTest][] = [
         "GpuTemperatureHigh fires after 5 minutes above 85 °C, not during them, not for a spike, not at 84 °C",
         {
             interval: "1m",
-            input_series: [
-                dcgm(metricNames.DCGM.gpuTemp, 0, "70x9 90x30", ASR),
-                dcgm(metricNames.DCGM.gpuTemp, 1, "84x10 95x2 84x30"),
-            ],
+            input_series: [dcgm(metricNames.DCGM.gpuTemp, 0, "70x9 90x30", ASR), dcgm(metricNames.DCGM.gpuTemp, 1, "84x10 95x2 84x30")],
             alert_rule_test: [
                 ...silentAt("GpuTemperatureHigh", "12m"),
                 {
@@ -287,8 +313,16 @@ const CASES: [string, PromtoolTest][] = [
         {
             interval: "1m",
             input_series: [
-                series(metricNames.PIPELINE.otelCollector.exporterSendFailedSpans, { ...EXPORTER, ...COLLECTOR("otel-collector-0", "10.244.1.20") }, "0x10 50+50x30"),
-                series(metricNames.PIPELINE.otelCollector.exporterSendFailedSpans, { ...EXPORTER, ...COLLECTOR("otel-collector-1", "10.244.2.21") }, "0x10 100x30"),
+                series(
+                    metricNames.PIPELINE.otelCollector.exporterSendFailedSpans,
+                    { ...EXPORTER, ...COLLECTOR("otel-collector-0", "10.244.1.20") },
+                    "0x10 50+50x30",
+                ),
+                series(
+                    metricNames.PIPELINE.otelCollector.exporterSendFailedSpans,
+                    { ...EXPORTER, ...COLLECTOR("otel-collector-1", "10.244.2.21") },
+                    "0x10 100x30",
+                ),
             ],
             alert_rule_test: [
                 ...silentAt("OtelCollectorExportFailing", "15m"),
@@ -297,7 +331,12 @@ const CASES: [string, PromtoolTest][] = [
                     alertname: "OtelCollectorExportFailing",
                     exp_alerts: [
                         {
-                            exp_labels: { severity: "warning", namespace: "observability", pod: "otel-collector-0", exporter: "otlp_grpc/tempo" },
+                            exp_labels: {
+                                severity: "warning",
+                                namespace: "observability",
+                                pod: "otel-collector-0",
+                                exporter: "otlp_grpc/tempo",
+                            },
                             exp_annotations: {
                                 summary: "OTel Collector otel-collector-0 fails to send spans to otlp_grpc/tempo",
                                 description:
@@ -316,8 +355,16 @@ const CASES: [string, PromtoolTest][] = [
         {
             interval: "1m",
             input_series: [
-                series(metricNames.PIPELINE.otelCollector.receiverRefusedSpans, { ...RECEIVER("grpc"), ...COLLECTOR("otel-collector-0", "10.244.1.20") }, "0+30x30"),
-                series(metricNames.PIPELINE.otelCollector.receiverRefusedSpans, { ...RECEIVER("http"), ...COLLECTOR("otel-collector-0", "10.244.1.20") }, "0x30"),
+                series(
+                    metricNames.PIPELINE.otelCollector.receiverRefusedSpans,
+                    { ...RECEIVER("grpc"), ...COLLECTOR("otel-collector-0", "10.244.1.20") },
+                    "0+30x30",
+                ),
+                series(
+                    metricNames.PIPELINE.otelCollector.receiverRefusedSpans,
+                    { ...RECEIVER("http"), ...COLLECTOR("otel-collector-0", "10.244.1.20") },
+                    "0x30",
+                ),
             ],
             alert_rule_test: [
                 ...silentAt("OtelCollectorRefusingSpans", "5m"),
@@ -326,7 +373,13 @@ const CASES: [string, PromtoolTest][] = [
                     alertname: "OtelCollectorRefusingSpans",
                     exp_alerts: [
                         {
-                            exp_labels: { severity: "warning", namespace: "observability", pod: "otel-collector-0", receiver: "otlp", transport: "grpc" },
+                            exp_labels: {
+                                severity: "warning",
+                                namespace: "observability",
+                                pod: "otel-collector-0",
+                                receiver: "otlp",
+                                transport: "grpc",
+                            },
                             exp_annotations: {
                                 summary: "OTel Collector otel-collector-0 refuses spans",
                                 description:
@@ -345,10 +398,26 @@ const CASES: [string, PromtoolTest][] = [
         {
             interval: "1m",
             input_series: [
-                series(metricNames.PIPELINE.otelCollector.exporterQueueSize, { data_type: "traces", ...EXPORTER, ...COLLECTOR("otel-collector-0", "10.244.1.20") }, "4500x30"),
-                series(metricNames.PIPELINE.otelCollector.exporterQueueCapacity, { data_type: "traces", ...EXPORTER, ...COLLECTOR("otel-collector-0", "10.244.1.20") }, "5000x30"),
-                series(metricNames.PIPELINE.otelCollector.exporterQueueSize, { data_type: "traces", ...EXPORTER, ...COLLECTOR("otel-collector-1", "10.244.2.21") }, "1000x30"),
-                series(metricNames.PIPELINE.otelCollector.exporterQueueCapacity, { data_type: "traces", ...EXPORTER, ...COLLECTOR("otel-collector-1", "10.244.2.21") }, "5000x30"),
+                series(
+                    metricNames.PIPELINE.otelCollector.exporterQueueSize,
+                    { data_type: "traces", ...EXPORTER, ...COLLECTOR("otel-collector-0", "10.244.1.20") },
+                    "4500x30",
+                ),
+                series(
+                    metricNames.PIPELINE.otelCollector.exporterQueueCapacity,
+                    { data_type: "traces", ...EXPORTER, ...COLLECTOR("otel-collector-0", "10.244.1.20") },
+                    "5000x30",
+                ),
+                series(
+                    metricNames.PIPELINE.otelCollector.exporterQueueSize,
+                    { data_type: "traces", ...EXPORTER, ...COLLECTOR("otel-collector-1", "10.244.2.21") },
+                    "1000x30",
+                ),
+                series(
+                    metricNames.PIPELINE.otelCollector.exporterQueueCapacity,
+                    { data_type: "traces", ...EXPORTER, ...COLLECTOR("otel-collector-1", "10.244.2.21") },
+                    "5000x30",
+                ),
             ],
             alert_rule_test: [
                 ...silentAt("OtelCollectorQueueNearlyFull", "5m"),
@@ -357,7 +426,12 @@ const CASES: [string, PromtoolTest][] = [
                     alertname: "OtelCollectorQueueNearlyFull",
                     exp_alerts: [
                         {
-                            exp_labels: { severity: "warning", namespace: "observability", pod: "otel-collector-0", exporter: "otlp_grpc/tempo" },
+                            exp_labels: {
+                                severity: "warning",
+                                namespace: "observability",
+                                pod: "otel-collector-0",
+                                exporter: "otlp_grpc/tempo",
+                            },
                             exp_annotations: {
                                 summary: "The sending queue of OTel Collector otel-collector-0 is 90% full",
                                 description:
@@ -376,9 +450,21 @@ const CASES: [string, PromtoolTest][] = [
             interval: "1m",
             input_series: [
                 // Promtail initialises every reason's counter at 0 for each tenant it pushes as ("" here: no label).
-                series(metricNames.PIPELINE.promtail.droppedEntries, { host: LOKI_PUSH_HOST, reason: "rate_limited", ...PROMTAIL("promtail-7xk2q", "10.244.3.5") }, "0+120x30"),
-                series(metricNames.PIPELINE.promtail.droppedEntries, { host: LOKI_PUSH_HOST, reason: "ingester_error", ...PROMTAIL("promtail-7xk2q", "10.244.3.5") }, "0x30"),
-                series(metricNames.PIPELINE.promtail.droppedEntries, { host: LOKI_PUSH_HOST, reason: "rate_limited", ...PROMTAIL("promtail-m4z9d", "10.244.4.6") }, "0x30"),
+                series(
+                    metricNames.PIPELINE.promtail.droppedEntries,
+                    { host: LOKI_PUSH_HOST, reason: "rate_limited", ...PROMTAIL("promtail-7xk2q", "10.244.3.5") },
+                    "0+120x30",
+                ),
+                series(
+                    metricNames.PIPELINE.promtail.droppedEntries,
+                    { host: LOKI_PUSH_HOST, reason: "ingester_error", ...PROMTAIL("promtail-7xk2q", "10.244.3.5") },
+                    "0x30",
+                ),
+                series(
+                    metricNames.PIPELINE.promtail.droppedEntries,
+                    { host: LOKI_PUSH_HOST, reason: "rate_limited", ...PROMTAIL("promtail-m4z9d", "10.244.4.6") },
+                    "0x30",
+                ),
             ],
             alert_rule_test: [
                 ...silentAt("PromtailDroppingEntries", "5m"),
@@ -387,7 +473,13 @@ const CASES: [string, PromtoolTest][] = [
                     alertname: "PromtailDroppingEntries",
                     exp_alerts: [
                         {
-                            exp_labels: { severity: "warning", namespace: "observability", pod: "promtail-7xk2q", host: LOKI_PUSH_HOST, reason: "rate_limited" },
+                            exp_labels: {
+                                severity: "warning",
+                                namespace: "observability",
+                                pod: "promtail-7xk2q",
+                                host: LOKI_PUSH_HOST,
+                                reason: "rate_limited",
+                            },
                             exp_annotations: {
                                 summary: "Promtail promtail-7xk2q drops log entries (rate_limited)",
                                 description:
@@ -436,7 +528,11 @@ const CASES: [string, PromtoolTest][] = [
         {
             interval: "1m",
             input_series: [
-                series(metricNames.PIPELINE.tempo.discardedSpans, { reason: "live_traces_exceeded", tenant: "single-tenant", ...TEMPO }, "0+6x30"),
+                series(
+                    metricNames.PIPELINE.tempo.discardedSpans,
+                    { reason: "live_traces_exceeded", tenant: "single-tenant", ...TEMPO },
+                    "0+6x30",
+                ),
                 series(metricNames.PIPELINE.tempo.discardedSpans, { reason: "rate_limited", tenant: "single-tenant", ...TEMPO }, "0x30"),
             ],
             alert_rule_test: [
@@ -446,7 +542,12 @@ const CASES: [string, PromtoolTest][] = [
                     alertname: "TempoDiscardingSpans",
                     exp_alerts: [
                         {
-                            exp_labels: { severity: "warning", namespace: "observability", tenant: "single-tenant", reason: "live_traces_exceeded" },
+                            exp_labels: {
+                                severity: "warning",
+                                namespace: "observability",
+                                tenant: "single-tenant",
+                                reason: "live_traces_exceeded",
+                            },
                             exp_annotations: {
                                 summary: "Tempo discards spans (live_traces_exceeded)",
                                 description:
@@ -480,7 +581,10 @@ function promtoolTest(name: string, tests: PromtoolTest[]): { status: number | n
 beforeAll(() => {
     execFileSync("bash", [INSTALL_SCRIPT], { stdio: "inherit" });
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), "alert-rules-"));
-    fs.writeFileSync(path.join(workDir, RULE_FILE), YAML.stringify({ groups: alertRuleGroups({ thresholds: DEFAULTS.alerts.thresholds, installed: EVERYTHING }) }));
+    fs.writeFileSync(
+        path.join(workDir, RULE_FILE),
+        YAML.stringify({ groups: alertRuleGroups({ thresholds: DEFAULTS.alerts.thresholds, installed: EVERYTHING }) }),
+    );
 });
 
 afterAll(() => fs.rmSync(workDir, { recursive: true, force: true }));
@@ -496,7 +600,11 @@ describe("alert rules under promtool", () => {
     });
 
     it("cover every rule", () => {
-        expect(CASES.map(([title]) => title.split(" ")[0]).sort()).toEqual(rulesFor().map((r) => r.alert).sort());
+        expect(CASES.map(([title]) => title.split(" ")[0]).sort()).toEqual(
+            rulesFor()
+                .map((r) => r.alert)
+                .sort(),
+        );
     });
 
     it("fail the test, with promtool's account, when an alert does not fire as expected", () => {
@@ -549,7 +657,9 @@ describe("alert expressions", () => {
 
     it("use only DCGM fields the exporter is configured to export", () => {
         const exported = DEFAULTS.dcgmExporter.counters.map((c) => c.field);
-        const used = rulesFor().flatMap((r) => metricsOf(r.expr)).filter((name) => name.startsWith("DCGM_"));
+        const used = rulesFor()
+            .flatMap((r) => metricsOf(r.expr))
+            .filter((name) => name.startsWith("DCGM_"));
         expect(used.length).toBeGreaterThan(0);
         expect(used.filter((name) => !exported.includes(name))).toEqual([]);
     });
@@ -618,7 +728,10 @@ describe("alert rules per installed subsystem", () => {
         rulesFor(undefined, { otelCollector: false, promtail: false, loki: false, tempo: false, ...installed }).map((r) => r.alert);
 
     it.each([
-        [{ dcgmExporter: { job: "dcgm-exporter" } }, ["GpuXidError", "GpuTemperatureHigh", "GpuMemoryNearlyFull", "GpuExporterMissing", "GpuAllocatedIdle"]],
+        [
+            { dcgmExporter: { job: "dcgm-exporter" } },
+            ["GpuXidError", "GpuTemperatureHigh", "GpuMemoryNearlyFull", "GpuExporterMissing", "GpuAllocatedIdle"],
+        ],
         [{ otelCollector: true }, ["OtelCollectorExportFailing", "OtelCollectorRefusingSpans", "OtelCollectorQueueNearlyFull"]],
         [{ promtail: true }, ["PromtailDroppingEntries"]],
         [{ loki: true }, ["LokiDiscardingSamples"]],
@@ -628,9 +741,11 @@ describe("alert rules per installed subsystem", () => {
     });
 
     it("leave a group out when none of its subsystems is installed", () => {
-        expect(alertRuleGroups({ thresholds: DEFAULTS.alerts.thresholds, installed: { ...EVERYTHING, dcgmExporter: undefined } }).map((g) => g.name)).toEqual([
-            "gpu-observability.telemetry-pipeline",
-        ]);
+        expect(
+            alertRuleGroups({ thresholds: DEFAULTS.alerts.thresholds, installed: { ...EVERYTHING, dcgmExporter: undefined } }).map(
+                (g) => g.name,
+            ),
+        ).toEqual(["gpu-observability.telemetry-pipeline"]);
     });
 
     it("select the DCGM exporter by its scrape job", () => {

@@ -29,7 +29,10 @@ describe("Alloy values", () => {
 
     it("keep read positions on the host across pod restarts, apart for each release", () => {
         const v = values({ releaseName: "logs-alloy" });
-        expect(v.controller.volumes.extra).toContainEqual({ name: "storage", hostPath: { path: "/var/lib/logs-alloy", type: "DirectoryOrCreate" } });
+        expect(v.controller.volumes.extra).toContainEqual({
+            name: "storage",
+            hostPath: { path: "/var/lib/logs-alloy", type: "DirectoryOrCreate" },
+        });
         expect(v.alloy.mounts.extra).toContainEqual({ name: "storage", mountPath: v.alloy.storagePath });
     });
 
@@ -86,10 +89,12 @@ describe("the Alloy configuration", () => {
 
     it("retries Loki with backoff as Promtail does here, about 8.5 minutes per batch", () => {
         const config = alloyConfig(PUSH_URL);
-        const { backoff_config, timeout } = (promtailValues(
-            { settings: settings(), serviceMonitors: true, releaseName: "promtail", namespace: "observability" },
-            PUSH_URL,
-        ) as any).config.clients[0];
+        const { backoff_config, timeout } = (
+            promtailValues(
+                { settings: settings(), serviceMonitors: true, releaseName: "promtail", namespace: "observability" },
+                PUSH_URL,
+            ) as any
+        ).config.clients[0];
         expect(config).toContain(`min_backoff_period  = "${backoff_config.min_period}"`);
         expect(config).toContain(`max_backoff_period  = "${backoff_config.max_period}"`);
         expect(config).toContain(`max_backoff_retries = ${backoff_config.max_retries}`);
@@ -125,7 +130,14 @@ interface RelabelRule {
 }
 function relabel(target: Labels, rules: RelabelRule[]): Labels {
     const labels = { ...target };
-    for (const { action = "replace", source_labels = [], separator = ";", regex = "(.*)", target_label = "", replacement = "$1" } of rules) {
+    for (const {
+        action = "replace",
+        source_labels = [],
+        separator = ";",
+        regex = "(.*)",
+        target_label = "",
+        replacement = "$1",
+    } of rules) {
         const anchored = new RegExp(`^(?:${regex})$`);
         if (action === "labeldrop") {
             for (const name of Object.keys(labels)) if (anchored.test(name)) delete labels[name];
@@ -140,7 +152,8 @@ function relabel(target: Labels, rules: RelabelRule[]): Labels {
     return labels;
 }
 /** What reaches Loki (labels without the __ prefix) and which files are read. */
-const shipped = (labels: Labels) => Object.fromEntries(Object.entries(labels).filter(([name]) => name === "__path__" || !name.startsWith("__")));
+const shipped = (labels: Labels) =>
+    Object.fromEntries(Object.entries(labels).filter(([name]) => name === "__path__" || !name.startsWith("__")));
 
 /** The rules of the configuration's discovery.relabel block, read back from its text. */
 function alloyRules(config: string): RelabelRule[] {
@@ -152,7 +165,9 @@ function alloyRules(config: string): RelabelRule[] {
 
 /** Promtail's kubernetes-pods job as the pinned chart renders it, with this stack's extra rules. */
 function promtailRules(): RelabelRule[] {
-    const chartValues = YAML.parse(fs.readFileSync(path.resolve(__dirname, `../../shared/charts/promtail-${CHARTS.promtail.version}/values.yaml`), "utf8"));
+    const chartValues = YAML.parse(
+        fs.readFileSync(path.resolve(__dirname, `../../shared/charts/promtail-${CHARTS.promtail.version}/values.yaml`), "utf8"),
+    );
     const { scrapeConfigs, common } = chartValues.config.snippets;
     // The job's own rules, less what its template adds: the scrape_job rule (addScrapeJobLabel is
     // off), then the common snippet and the extra rules, appended below in the template's order.
@@ -162,7 +177,10 @@ function promtailRules(): RelabelRule[] {
         .filter((line: string) => !line.includes("{{"))
         .join("\n");
     const [job] = YAML.parse(untemplated);
-    const ours = promtailValues({ settings: settings(), serviceMonitors: true, releaseName: "promtail", namespace: "observability" }, PUSH_URL) as any;
+    const ours = promtailValues(
+        { settings: settings(), serviceMonitors: true, releaseName: "promtail", namespace: "observability" },
+        PUSH_URL,
+    ) as any;
     return [...job.relabel_configs, ...common, ...ours.config.snippets.extraRelabelConfigs];
 }
 
@@ -264,9 +282,12 @@ const PODS: [string, Labels, Labels][] = [
 describe("the labels of a pod's log lines", () => {
     const rules = alloyRules(alloyConfig(PUSH_URL));
 
-    it.each(PODS)("are namespace, pod, container, app, node and job (instance and component where labelled) for %s", (_pod, target, expected) => {
-        expect(shipped(relabel(target, rules))).toEqual(expected);
-    });
+    it.each(PODS)(
+        "are namespace, pod, container, app, node and job (instance and component where labelled) for %s",
+        (_pod, target, expected) => {
+            expect(shipped(relabel(target, rules))).toEqual(expected);
+        },
+    );
 
     it.each(PODS)("are what Promtail gives %s in this stack", (_pod, target) => {
         expect(shipped(relabel(target, rules))).toEqual(shipped(relabel(target, promtailRules())));
@@ -278,7 +299,12 @@ describe("the Alloy component", () => {
         const run = await runUserProgram(() => {
             // Loaded with the program's own copy of the components, as the helper loads them.
             const { Alloy } = require("../components/alloy") as typeof import("../components/alloy");
-            const alloy = new Alloy("logs", { namespace: "observability", settings: settings(), lokiPushUrl: PUSH_URL, lokiTenant: "tokkio" });
+            const alloy = new Alloy("logs", {
+                namespace: "observability",
+                settings: settings(),
+                lokiPushUrl: PUSH_URL,
+                lokiTenant: "tokkio",
+            });
             return { pods: alloy.pods };
         });
         expect(run.error).toBeUndefined();

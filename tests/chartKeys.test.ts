@@ -4,7 +4,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { alloyValues, dcgmExporterValues, grafanaValues, lokiValues, otelCollectorValues, prometheusValues, promtailValues, tempoValues } from "../components";
+import {
+    alloyValues,
+    dcgmExporterValues,
+    grafanaValues,
+    lokiValues,
+    otelCollectorValues,
+    prometheusValues,
+    promtailValues,
+    tempoValues,
+} from "../components";
 import { CHARTS, ChartPin, validateStackConfig } from "../config";
 import { HelmValues } from "../components/helm";
 
@@ -44,21 +53,44 @@ const UNDECLARED: Record<string, string[]> = {
     ],
     "opentelemetry-collector": [],
     // Subcharts: their own values.yaml is not among ../shared/charts, only what the parent overrides.
-    "kube-prometheus-stack": [
-        "prometheus-node-exporter",
-        "kube-state-metrics",
-    ],
+    "kube-prometheus-stack": ["prometheus-node-exporter", "kube-state-metrics"],
 };
 
 const CASES: [string, ChartPin, HelmValues][] = [
     ["loki", CHARTS.loki, lokiValues({ ...base, settings: config.loki, releaseName: "loki" })],
     ["tempo", CHARTS.tempo, tempoValues({ ...base, settings: config.tempo, releaseName: "tempo" })],
-    ["kube-prometheus-stack", CHARTS.kubePrometheusStack, prometheusValues({ ...base, settings: config.prometheus, releaseName: "kube-prometheus-stack" })],
+    [
+        "kube-prometheus-stack",
+        CHARTS.kubePrometheusStack,
+        prometheusValues({ ...base, settings: config.prometheus, releaseName: "kube-prometheus-stack" }),
+    ],
     ["dcgm-exporter", CHARTS.dcgmExporter, dcgmExporterValues({ ...base, settings: config.dcgmExporter, releaseName: "dcgm-exporter" })],
-    ["promtail", CHARTS.promtail, promtailValues({ ...base, settings: config.logs, releaseName: "promtail", namespace: "observability" }, "http://loki:3100/loki/api/v1/push")],
+    [
+        "promtail",
+        CHARTS.promtail,
+        promtailValues(
+            { ...base, settings: config.logs, releaseName: "promtail", namespace: "observability" },
+            "http://loki:3100/loki/api/v1/push",
+        ),
+    ],
     ["alloy", CHARTS.alloy, alloyValues({ ...base, settings: config.logs, releaseName: "alloy" }, "http://loki:3100/loki/api/v1/push")],
-    ["opentelemetry-collector", CHARTS.otelCollector, otelCollectorValues({ ...base, settings: config.otelCollector, releaseName: "otel-collector" }, "tempo:4317")],
-    ["grafana", CHARTS.grafana, grafanaValues({ ...base, settings: config.grafana, releaseName: "grafana", namespace: "observability", adminSecretName: "grafana-admin", datasources: {} })],
+    [
+        "opentelemetry-collector",
+        CHARTS.otelCollector,
+        otelCollectorValues({ ...base, settings: config.otelCollector, releaseName: "otel-collector" }, "tempo:4317"),
+    ],
+    [
+        "grafana",
+        CHARTS.grafana,
+        grafanaValues({
+            ...base,
+            settings: config.grafana,
+            releaseName: "grafana",
+            namespace: "observability",
+            adminSecretName: "grafana-admin",
+            datasources: {},
+        }),
+    ],
 ];
 
 /** The key paths of `values` the chart's defaults do not declare. */

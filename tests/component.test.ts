@@ -6,9 +6,7 @@ import { runIndex, runUserProgram, stackConfig } from "./helpers/run";
 describe("ObservabilityStack in a user's program", () => {
     it("means the same as a stack whose config sets the same keys", async () => {
         const args = { namespace: "telemetry", loki: { retention: "14d" }, dcgmExporter: { enabled: false } };
-        const fromProgram = await runUserProgram(({ ObservabilityStack }) =>
-            new ObservabilityStack("gpu-observability", args).outputs(),
-        );
+        const fromProgram = await runUserProgram(({ ObservabilityStack }) => new ObservabilityStack("gpu-observability", args).outputs());
         const fromStack = await runIndex(stackConfig(args), "test");
         const releases = (run: typeof fromStack) =>
             helmReleases(run).map((r) => ({ ...r.inputs, values: JSON.stringify(r.inputs.values) }));
@@ -48,7 +46,13 @@ describe("ObservabilityStack in a user's program", () => {
         const run = await runUserProgram(({ Loki }) => {
             const loki = new Loki("logs", {
                 namespace: "apps",
-                settings: { enabled: true, retention: "2d", storageSize: "5Gi", resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } }, extraValues: {} },
+                settings: {
+                    enabled: true,
+                    retention: "2d",
+                    storageSize: "5Gi",
+                    resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } },
+                    extraValues: {},
+                },
             });
             return { pushUrl: loki.pushUrl };
         });

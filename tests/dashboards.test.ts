@@ -41,7 +41,8 @@ function queriesOf(json: unknown): FoundQuery[] {
     const found: FoundQuery[] = [];
     const visit = (node: unknown): void => {
         if (typeof node === "string") {
-            if (node.includes("/explore?") && node.includes("panes=")) visit(JSON.parse(new URLSearchParams(node.split("?")[1]).get("panes")!));
+            if (node.includes("/explore?") && node.includes("panes="))
+                visit(JSON.parse(new URLSearchParams(node.split("?")[1]).get("panes")!));
             return;
         }
         if (typeof node !== "object" || node === null) return;
@@ -131,7 +132,11 @@ describe("the stack's dashboards", () => {
     });
 
     it("describe every panel", () => {
-        const undescribed = ALL.flatMap((d) => contentPanels(d.json).filter((p) => !p.description?.trim()).map((p) => `${d.uid}: ${p.title}`));
+        const undescribed = ALL.flatMap((d) =>
+            contentPanels(d.json)
+                .filter((p) => !p.description?.trim())
+                .map((p) => `${d.uid}: ${p.title}`),
+        );
         expect(undescribed).toEqual([]);
     });
 
@@ -192,7 +197,7 @@ describe("dashboard queries", () => {
     });
 
     it.each([
-        ["promql", "sum(rate(DCGM_FI_DEV_GPU_UTIL{node=~\"$node\"}[$__rate_interval])"],
+        ["promql", 'sum(rate(DCGM_FI_DEV_GPU_UTIL{node=~"$node"}[$__rate_interval])'],
         ["logql", '{namespace="$namespace" |~ "error"'],
         ["traceql", '{resource.service.name="${service}" && }'],
     ] as [Language, string][])("would catch a syntax error in %s", (language, broken) => {
@@ -213,7 +218,6 @@ describe("dashboard queries", () => {
         expect(checked.filter((m) => !known.has(m))).toEqual([]);
         expect(METRICS_USED.filter((m) => !m.startsWith("DCGM_FI_") && !checked.includes(m))).toEqual([]);
     });
-
 });
 
 // ---- Each dashboard ------------------------------------------------------------------------
@@ -233,7 +237,9 @@ describe("the GPU fleet dashboard", () => {
 
     it("lists the GPUs whose last XID is not zero", () => {
         const table = contentPanels(byUid("gpu-fleet")).find((p) => p.title === "GPUs with a non-zero XID");
-        expect(table.targets).toEqual([expect.objectContaining({ expr: expect.stringMatching(/DCGM_FI_DEV_XID_ERRORS\{.*\}\) != 0$/), instant: true })]);
+        expect(table.targets).toEqual([
+            expect.objectContaining({ expr: expect.stringMatching(/DCGM_FI_DEV_XID_ERRORS\{.*\}\) != 0$/), instant: true }),
+        ]);
     });
 
     it("filters every GPU query by the node, gpu and namespace variables", () => {
@@ -269,7 +275,7 @@ describe("the GPU efficiency dashboard", () => {
     });
 
     it("names each pod's workload from kube_pod_owner", () => {
-        expect(exprs().some((e) => e.includes('group_left (workload)') && e.includes("kube_pod_owner"))).toBe(true);
+        expect(exprs().some((e) => e.includes("group_left (workload)") && e.includes("kube_pod_owner"))).toBe(true);
     });
 });
 
@@ -277,7 +283,9 @@ describe("the Services dashboard", () => {
     const services = () => byUid("services-red");
 
     it("filters span metrics by the $service variable", () => {
-        expect(services().templating.list.find((v: any) => v.name === "service").query).toBe("label_values(traces_spanmetrics_calls_total, service)");
+        expect(services().templating.list.find((v: any) => v.name === "service").query).toBe(
+            "label_values(traces_spanmetrics_calls_total, service)",
+        );
         const spanQueries = queriesOf(services().panels).filter((q) => q.expr.includes("traces_spanmetrics_"));
         expect(spanQueries.length).toBeGreaterThan(3);
         for (const q of spanQueries) expect(q.expr).toContain('service=~"$service"');
@@ -294,7 +302,9 @@ describe("the Services dashboard", () => {
     });
 
     it("links its charts to the clicked service's traces in Tempo", () => {
-        const charts = contentPanels(services()).filter((p) => ["Request rate", "Error ratio", "Latency p50 / p95 / p99"].includes(p.title));
+        const charts = contentPanels(services()).filter((p) =>
+            ["Request rate", "Error ratio", "Latency p50 / p95 / p99"].includes(p.title),
+        );
         expect(charts).toHaveLength(3);
         for (const chart of charts) {
             const linked = queriesOf(chart.fieldConfig.defaults.links);
@@ -306,12 +316,17 @@ describe("the Services dashboard", () => {
     it("lists the selected services' traces, and failed ones, from Tempo", () => {
         const traceql = queriesOf(services().panels).filter((q) => q.language === "traceql" && q.datasourceUid === DATASOURCE_UIDS.tempo);
         expect(traceql.map((q) => q.expr)).toEqual(
-            expect.arrayContaining(['{resource.service.name=~"${service:pipe}"}', '{resource.service.name=~"${service:pipe}" && status=error}']),
+            expect.arrayContaining([
+                '{resource.service.name=~"${service:pipe}"}',
+                '{resource.service.name=~"${service:pipe}" && status=error}',
+            ]),
         );
     });
 
     it("shows the request rate between client and server services", () => {
-        expect(queriesOf(services()).some((q) => q.expr.includes("sum by (client, server) (rate(traces_service_graph_request_total{"))).toBe(true);
+        expect(
+            queriesOf(services()).some((q) => q.expr.includes("sum by (client, server) (rate(traces_service_graph_request_total{")),
+        ).toBe(true);
     });
 });
 

@@ -5,7 +5,11 @@ import { CHARTS, countersCsv, DEFAULT_DCGM_COUNTERS, validateStackConfig } from 
 import { devStackConfig, runIndex, stackConfig, valuesOf } from "./helpers/run";
 
 const values = (dcgmExporter: Record<string, unknown> = {}): any =>
-    dcgmExporterValues({ settings: validateStackConfig({ dcgmExporter }).dcgmExporter, serviceMonitors: true, releaseName: "dcgm-exporter" });
+    dcgmExporterValues({
+        settings: validateStackConfig({ dcgmExporter }).dcgmExporter,
+        serviceMonitors: true,
+        releaseName: "dcgm-exporter",
+    });
 
 describe("DCGM exporter values", () => {
     it("run only on GPU nodes, by the label GPU feature discovery sets, tolerating the GPU taint", () => {
@@ -49,7 +53,10 @@ describe("DCGM exporter values", () => {
 
 describe("the default counter list", () => {
     it("is the exporter's own default-counters.csv", () => {
-        const file = path.resolve(__dirname, `../../shared/charts/${CHARTS.dcgmExporter.chart}-${CHARTS.dcgmExporter.version}/default-counters.csv`);
+        const file = path.resolve(
+            __dirname,
+            `../../shared/charts/${CHARTS.dcgmExporter.chart}-${CHARTS.dcgmExporter.version}/default-counters.csv`,
+        );
         const upstream = fs
             .readFileSync(file, "utf8")
             .split("\n")

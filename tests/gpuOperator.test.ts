@@ -16,8 +16,7 @@ describe("dcgmExporter.mode gpu-operator", () => {
     beforeAll(async () => {
         run = await runIndex(stackConfig(OPERATOR));
     });
-    const monitor = (): any =>
-        run.resources.find((r) => r.type === "kubernetes:monitoring.coreos.com/v1:ServiceMonitor")?.inputs;
+    const monitor = (): any => run.resources.find((r) => r.type === "kubernetes:monitoring.coreos.com/v1:ServiceMonitor")?.inputs;
 
     it("installs no exporter of its own", () => {
         expect(run.error).toBeUndefined();
@@ -38,7 +37,11 @@ describe("dcgmExporter.mode gpu-operator", () => {
     it("keeps the workload's pod labels and adds the node, as for its own exporter", () => {
         const [endpoint] = monitor().spec.endpoints;
         expect(endpoint.honorLabels).toBe(true);
-        expect(endpoint.relabelings).toContainEqual({ action: "replace", sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node" });
+        expect(endpoint.relabelings).toContainEqual({
+            action: "replace",
+            sourceLabels: ["__meta_kubernetes_pod_node_name"],
+            targetLabel: "node",
+        });
     });
 
     it("creates the monitor after prometheus-operator's CRDs", () => {
@@ -88,15 +91,21 @@ describe("the GPU Operator's counter list", () => {
 describe("gpu-operator mode config", () => {
     it("refuses counters, which only the operator's ClusterPolicy sets", () => {
         expect(() =>
-            validateStackConfig({ dcgmExporter: { mode: "gpu-operator", counters: [{ field: "DCGM_FI_DEV_GPU_UTIL", type: "gauge", help: "x" }] } }),
+            validateStackConfig({
+                dcgmExporter: { mode: "gpu-operator", counters: [{ field: "DCGM_FI_DEV_GPU_UTIL", type: "gauge", help: "x" }] },
+            }),
         ).toThrow(/dcgmExporter.counters: are set in mode gpu-operator/);
     });
 
     it("refuses a stack without Prometheus to scrape the operator's exporter", () => {
-        expect(() => validateStackConfig({ ...OPERATOR, prometheus: { enabled: false } })).toThrow(/dcgmExporter.mode: is gpu-operator while prometheus.enabled is false/);
+        expect(() => validateStackConfig({ ...OPERATOR, prometheus: { enabled: false } })).toThrow(
+            /dcgmExporter.mode: is gpu-operator while prometheus.enabled is false/,
+        );
     });
 
     it("refuses a mode that does not exist", () => {
-        expect(() => validateStackConfig({ dcgmExporter: { mode: "operator" } })).toThrow(/"operator" is not allowed; use one of "install", "gpu-operator"/);
+        expect(() => validateStackConfig({ dcgmExporter: { mode: "operator" } })).toThrow(
+            /"operator" is not allowed; use one of "install", "gpu-operator"/,
+        );
     });
 });

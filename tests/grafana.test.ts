@@ -54,7 +54,11 @@ describe("Grafana values", () => {
     });
 
     it("keep its database on a volume of the configured size and class", () => {
-        expect(values({ storageSize: "2Gi" }, "standard").persistence).toEqual({ enabled: true, size: "2Gi", storageClassName: "standard" });
+        expect(values({ storageSize: "2Gi" }, "standard").persistence).toEqual({
+            enabled: true,
+            size: "2Gi",
+            storageClassName: "standard",
+        });
     });
 });
 
@@ -166,8 +170,9 @@ describe("OpenID Connect login", () => {
 });
 
 describe("the trace-to-metrics link", () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { parser } = require("@prometheus-io/lezer-promql") as { parser: { parse(text: string): { iterate(visit: { enter(node: { type: { isError: boolean } }): void }): void } } };
+    const { parser } = require("@prometheus-io/lezer-promql") as {
+        parser: { parse(text: string): { iterate(visit: { enter(node: { type: { isError: boolean } }): void }): void } };
+    };
     const errorsIn = (query: string) => {
         let errors = 0;
         parser.parse(query).iterate({ enter: (node) => void (node.type.isError && errors++) });
@@ -179,7 +184,8 @@ describe("the trace-to-metrics link", () => {
     it("opens its service's request rate, errors and p95 latency from span metrics", () => {
         const [, , tempo] = grafanaDatasources(URLS) as any[];
         expect(tempo.jsonData.tracesToMetrics.queries.map((q: any) => q.name)).toEqual(["Request rate", "Error rate", "p95 latency"]);
-        for (const { query } of tempo.jsonData.tracesToMetrics.queries) expect(query).toMatch(/traces_spanmetrics_(calls_total|latency_bucket)\{\$__tags/);
+        for (const { query } of tempo.jsonData.tracesToMetrics.queries)
+            expect(query).toMatch(/traces_spanmetrics_(calls_total|latency_bucket)\{\$__tags/);
     });
 
     it("sends PromQL that parses", () => {

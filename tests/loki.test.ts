@@ -79,7 +79,11 @@ describe("the Loki release", () => {
 
     it("deep-merges extraValues last, replacing lists", async () => {
         const custom = await runIndex(
-            stackConfig({ loki: { extraValues: { singleBinary: { replicas: 1, nodeSelector: { disk: "ssd" } }, loki: { schemaConfig: { configs: [] } } } } }),
+            stackConfig({
+                loki: {
+                    extraValues: { singleBinary: { replicas: 1, nodeSelector: { disk: "ssd" } }, loki: { schemaConfig: { configs: [] } } },
+                },
+            }),
         );
         const v = valuesOf(custom, "loki");
         expect(v.singleBinary.nodeSelector).toEqual({ disk: "ssd" });

@@ -40,22 +40,34 @@ describe("NetworkPolicies of the dev stack", () => {
 
     it("let only Promtail, Grafana and Loki itself reach Loki's HTTP port", () => {
         const peers = peersOf(byName(run, "allow-loki"), 3100).filter((p: any) => p.podSelector);
-        const sources = peers.map((p: any) => Object.keys(RENDERED_SELECTORS).find((s) => selects(p.podSelector.matchLabels, RENDERED_SELECTORS[s])));
+        const sources = peers.map((p: any) =>
+            Object.keys(RENDERED_SELECTORS).find((s) => selects(p.podSelector.matchLabels, RENDERED_SELECTORS[s])),
+        );
         expect(sources.sort()).toEqual(["grafana", "loki", "promtail"]);
     });
 
     it("let only the collector send spans to Tempo, and only Grafana query it", () => {
         const tempo = byName(run, "allow-tempo");
         for (const port of [4317, 4318]) {
-            expect(peersOf(tempo, port)).toEqual([{ podSelector: { matchLabels: expect.objectContaining({ "app.kubernetes.io/name": "opentelemetry-collector" }) } }]);
+            expect(peersOf(tempo, port)).toEqual([
+                { podSelector: { matchLabels: expect.objectContaining({ "app.kubernetes.io/name": "opentelemetry-collector" }) } },
+            ]);
         }
-        expect(peersOf(tempo, 3200)).toEqual([{ podSelector: { matchLabels: expect.objectContaining({ "app.kubernetes.io/name": "grafana" }) } }]);
+        expect(peersOf(tempo, 3200)).toEqual([
+            { podSelector: { matchLabels: expect.objectContaining({ "app.kubernetes.io/name": "grafana" }) } },
+        ]);
     });
 
     it("let applications in any namespace send OTLP to the collector, on its OTLP ports only", () => {
         const collector = byName(run, "allow-otel-collector");
         expect(collector.spec.ingress).toEqual([
-            { from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: 4317 }, { protocol: "TCP", port: 4318 }] },
+            {
+                from: [{ namespaceSelector: {} }],
+                ports: [
+                    { protocol: "TCP", port: 4317 },
+                    { protocol: "TCP", port: 4318 },
+                ],
+            },
         ]);
     });
 
@@ -64,9 +76,13 @@ describe("NetworkPolicies of the dev stack", () => {
         expect(scrape.spec.podSelector).toEqual({});
         expect(selects(scrape.spec.ingress[0].from[0].podSelector.matchLabels, RENDERED_SELECTORS.prometheus)).toBe(true);
         const grafanaPeer = (policy: string, port: number) =>
-            peersOf(byName(run, policy), port).some((p: any) => selects(p.podSelector?.matchLabels ?? { x: "y" }, RENDERED_SELECTORS.grafana));
+            peersOf(byName(run, policy), port).some((p: any) =>
+                selects(p.podSelector?.matchLabels ?? { x: "y" }, RENDERED_SELECTORS.grafana),
+            );
         expect(grafanaPeer("allow-prometheus", 9090)).toBe(true);
-        const tempoWrites = peersOf(byName(run, "allow-prometheus"), 9090).some((p: any) => selects(p.podSelector.matchLabels, RENDERED_SELECTORS.tempo));
+        const tempoWrites = peersOf(byName(run, "allow-prometheus"), 9090).some((p: any) =>
+            selects(p.podSelector.matchLabels, RENDERED_SELECTORS.tempo),
+        );
         expect(tempoWrites).toBe(true);
         expect(grafanaPeer("allow-alertmanager", 9093)).toBe(true);
     });
@@ -79,7 +95,11 @@ describe("NetworkPolicies of the dev stack", () => {
 describe("NetworkPolicies follow config", () => {
     it("let the ingress controller's namespace, and only it, reach Grafana when Grafana has an Ingress", async () => {
         const run = await runIndex(
-            stackConfig({ grafana: { ingress: { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls", controllerNamespace: "traefik" } } }),
+            stackConfig({
+                grafana: {
+                    ingress: { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls", controllerNamespace: "traefik" },
+                },
+            }),
         );
         expect(byName(run, "allow-grafana").spec.ingress).toEqual([
             {

@@ -4,7 +4,10 @@ import { runUserProgram } from "./helpers/run";
 
 const TEMPO = "tempo.observability.svc.cluster.local:4317";
 const values = (otelCollector: Record<string, unknown> = {}): any =>
-    otelCollectorValues({ settings: validateStackConfig({ otelCollector }).otelCollector, serviceMonitors: true, releaseName: "otel-collector" }, TEMPO);
+    otelCollectorValues(
+        { settings: validateStackConfig({ otelCollector }).otelCollector, serviceMonitors: true, releaseName: "otel-collector" },
+        TEMPO,
+    );
 
 describe("OpenTelemetry Collector values", () => {
     it("receive OTLP over gRPC and HTTP", () => {
@@ -75,7 +78,9 @@ describe("the collector's queue", () => {
         const exporter = values({ queue: { size: 20000, retryWindow: "1h" } }).alternateConfig.exporters[TEMPO_EXPORTER];
         expect(exporter.sending_queue.queue_size).toBe(20000);
         expect(exporter.retry_on_failure).toMatchObject({ enabled: true, max_elapsed_time: "1h" });
-        expect(values({ queue: { retryWindow: "2d" } }).alternateConfig.exporters[TEMPO_EXPORTER].retry_on_failure.max_elapsed_time).toBe("48h");
+        expect(values({ queue: { retryWindow: "2d" } }).alternateConfig.exporters[TEMPO_EXPORTER].retry_on_failure.max_elapsed_time).toBe(
+            "48h",
+        );
     });
 
     it("keeps memory_limiter first in every pipeline", () => {

@@ -7,8 +7,7 @@ import YAML from "yaml";
 import { PROJECT_DIR } from "./helpers/run";
 
 const TSX = path.join(PROJECT_DIR, "node_modules/.bin/tsx");
-const plan = (...args: string[]) =>
-    spawnSync(TSX, ["scripts/plan.ts", ...args], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 });
+const plan = (...args: string[]) => spawnSync(TSX, ["scripts/plan.ts", ...args], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60_000 });
 
 describe("the offline plan", () => {
     const stack = "plan-test";
@@ -17,14 +16,26 @@ describe("the offline plan", () => {
     afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
 
     it("prints the component tree and every release, and writes each release's values", () => {
-        fs.writeFileSync(stackFile, YAML.stringify({ config: { "gpu-observability:namespace": "telemetry", "gpu-observability:loki": { retention: "3d" } } }));
+        fs.writeFileSync(
+            stackFile,
+            YAML.stringify({ config: { "gpu-observability:namespace": "telemetry", "gpu-observability:loki": { retention: "3d" } } }),
+        );
         const result = plan("--stack", stack, "--config-file", stackFile);
         expect(result.status).toBe(0);
         expect(result.stdout).toContain("ObservabilityStack gpu-observability");
-        expect(result.stdout).toMatch(/└─ Helm release loki: chart loki 18\.11\.0 from https:\/\/grafana-community\.github\.io\/helm-charts in namespace telemetry/);
+        expect(result.stdout).toMatch(
+            /└─ Helm release loki: chart loki 18\.11\.0 from https:\/\/grafana-community\.github\.io\/helm-charts in namespace telemetry/,
+        );
         expect(result.stdout).toContain("grafanaAdminPassword: [secret]");
-        expect(fs.readdirSync(outDir).filter((f) => f.endsWith(".values.yaml")).sort()).toEqual(
-            ["dcgm-exporter", "grafana", "kube-prometheus-stack", "loki", "otel-collector", "promtail", "tempo"].map((r) => `${r}.values.yaml`),
+        expect(
+            fs
+                .readdirSync(outDir)
+                .filter((f) => f.endsWith(".values.yaml"))
+                .sort(),
+        ).toEqual(
+            ["dcgm-exporter", "grafana", "kube-prometheus-stack", "loki", "otel-collector", "promtail", "tempo"].map(
+                (r) => `${r}.values.yaml`,
+            ),
         );
         const loki = YAML.parse(fs.readFileSync(path.join(outDir, "loki.values.yaml"), "utf8"));
         expect(loki.loki.limits_config.retention_period).toBe("3d");
@@ -32,7 +43,13 @@ describe("the offline plan", () => {
 
     it("writes every other object it applies, dashboards and alert rules included, with secrets masked", () => {
         const objects = fs.readdirSync(path.join(outDir, "objects"));
-        expect(objects).toEqual(expect.arrayContaining(["ConfigMap.dashboard-gpu-fleet.yaml", "PrometheusRule.gpu-observability-alerts.yaml", "NetworkPolicy.default-deny-ingress.yaml"]));
+        expect(objects).toEqual(
+            expect.arrayContaining([
+                "ConfigMap.dashboard-gpu-fleet.yaml",
+                "PrometheusRule.gpu-observability-alerts.yaml",
+                "NetworkPolicy.default-deny-ingress.yaml",
+            ]),
+        );
         const secret = YAML.parse(fs.readFileSync(path.join(outDir, "objects", "Secret.grafana-admin.yaml"), "utf8"));
         expect(secret.stringData).toBe("[secret]");
     });

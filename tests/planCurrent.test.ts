@@ -29,7 +29,11 @@ describe("the committed plan", () => {
     it("covers every example stack, one per Pulumi.<stack>.yaml, the dev stack among them", () => {
         expect(exampleStacks()).toContain("dev");
         expect(exampleStacks()).toEqual(
-            fs.readdirSync(PROJECT_DIR).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice("Pulumi.".length, -".yaml".length)).sort(),
+            fs
+                .readdirSync(PROJECT_DIR)
+                .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+                .map((f) => f.slice("Pulumi.".length, -".yaml".length))
+                .sort(),
         );
     });
 
@@ -76,8 +80,20 @@ describe("the committed plan", () => {
 describe("the pull-request summary of the plan", () => {
     it("lists, per stack, each release whose values change and each applied object that changes", () => {
         const changes = parseGitDiff(
-            ["M\tplan/dev/loki.values.yaml", "A\tplan/dev/alloy.values.yaml", "D\tplan/dev/promtail.values.yaml", "M\tplan/dev/objects/ConfigMap.dashboard-gpu-fleet.yaml", "M\tplan/production/tempo.values.yaml"].join("\n"),
-            ["3\t1\tplan/dev/loki.values.yaml", "80\t0\tplan/dev/alloy.values.yaml", "0\t75\tplan/dev/promtail.values.yaml", "12\t12\tplan/dev/objects/ConfigMap.dashboard-gpu-fleet.yaml", "1\t1\tplan/production/tempo.values.yaml"].join("\n"),
+            [
+                "M\tplan/dev/loki.values.yaml",
+                "A\tplan/dev/alloy.values.yaml",
+                "D\tplan/dev/promtail.values.yaml",
+                "M\tplan/dev/objects/ConfigMap.dashboard-gpu-fleet.yaml",
+                "M\tplan/production/tempo.values.yaml",
+            ].join("\n"),
+            [
+                "3\t1\tplan/dev/loki.values.yaml",
+                "80\t0\tplan/dev/alloy.values.yaml",
+                "0\t75\tplan/dev/promtail.values.yaml",
+                "12\t12\tplan/dev/objects/ConfigMap.dashboard-gpu-fleet.yaml",
+                "1\t1\tplan/production/tempo.values.yaml",
+            ].join("\n"),
         );
         expect(summarizePlanChanges(changes)).toBe(
             [
@@ -137,12 +153,18 @@ describe("the pull-request workflow", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-workflow-"));
         try {
             // The step's own shell script, with an `npm` that records what it is asked to run.
-            for (const file of ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.production.yaml"]) fs.writeFileSync(path.join(dir, file), "config: {}\n");
+            for (const file of ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.production.yaml"])
+                fs.writeFileSync(path.join(dir, file), "config: {}\n");
             fs.mkdirSync(path.join(dir, "bin"));
             fs.writeFileSync(path.join(dir, "bin/npm"), `#!/bin/sh\necho "npm $*" >> "${dir}/npm.log"\n`, { mode: 0o755 });
-            const result = spawnSync("bash", ["-e", "-c", script], { cwd: dir, env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}` } });
+            const result = spawnSync("bash", ["-e", "-c", script], {
+                cwd: dir,
+                env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}` },
+            });
             expect(result.status).toBe(0);
-            expect(fs.readFileSync(path.join(dir, "npm.log"), "utf8")).toBe("npm run plan -- --stack dev\nnpm run plan -- --stack production\n");
+            expect(fs.readFileSync(path.join(dir, "npm.log"), "utf8")).toBe(
+                "npm run plan -- --stack dev\nnpm run plan -- --stack production\n",
+            );
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -37,7 +37,11 @@ describe("Promtail values", () => {
     it("read host logs as root with no capabilities and a read-only root filesystem", () => {
         const v = values();
         expect(v.podSecurityContext.runAsUser).toBe(0);
-        expect(v.containerSecurityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+        expect(v.containerSecurityContext).toMatchObject({
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ["ALL"] },
+        });
     });
 
     it("size the container from config", () => {

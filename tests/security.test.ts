@@ -7,8 +7,7 @@ import { validateStackConfig } from "../config";
 import { maskSecrets } from "../scripts/lib/secrets";
 import { devStackConfig, ProgramRun, runIndex, stackConfig, valuesOf } from "./helpers/run";
 
-const namespaceLabels = (run: ProgramRun) =>
-    run.resources.find((r) => r.type === "kubernetes:core/v1:Namespace")?.inputs.metadata.labels;
+const namespaceLabels = (run: ProgramRun) => run.resources.find((r) => r.type === "kubernetes:core/v1:Namespace")?.inputs.metadata.labels;
 
 describe("the dev stack's security", () => {
     let run: ProgramRun;
@@ -99,7 +98,11 @@ describe("Grafana's Ingress", () => {
 
     it.each([
         ["host", { enabled: true, tlsSecretName: "grafana-tls" }, /grafana.ingress.host: is missing/],
-        ["tlsSecretName", { enabled: true, host: "grafana.example.com" }, /grafana.ingress.tlsSecretName: is missing.*never served over plain HTTP/],
+        [
+            "tlsSecretName",
+            { enabled: true, host: "grafana.example.com" },
+            /grafana.ingress.tlsSecretName: is missing.*never served over plain HTTP/,
+        ],
     ])("refuses an enabled Ingress without %s", (_key, ingress, message) => {
         expect(() => validateStackConfig({ grafana: { ingress } })).toThrow(message);
     });

@@ -54,7 +54,15 @@ describe("the dev stack", () => {
     it("registers one component per subsystem under ObservabilityStack, each owning its release", () => {
         const [stack] = component("ObservabilityStack");
         expect(stack).toBeDefined();
-        const expected = { Loki: "loki", Tempo: "tempo", Prometheus: "kube-prometheus-stack", DcgmExporter: "dcgm-exporter", Promtail: "promtail", OtelCollector: "otel-collector", Grafana: "grafana" };
+        const expected = {
+            Loki: "loki",
+            Tempo: "tempo",
+            Prometheus: "kube-prometheus-stack",
+            DcgmExporter: "dcgm-exporter",
+            Promtail: "promtail",
+            OtelCollector: "otel-collector",
+            Grafana: "grafana",
+        };
         for (const [type, releaseName] of Object.entries(expected)) {
             const [instance] = component(type);
             expect(instance.parent).toBe(stack.urn);
@@ -104,7 +112,12 @@ describe("the dev stack", () => {
 
     it("provisions its dashboards as ConfigMaps Grafana's sidecar loads, into folders", () => {
         const dashboards = run.resources.filter((r) => r.type === "kubernetes:core/v1:ConfigMap");
-        expect(dashboards.map((d) => d.inputs.metadata.annotations.grafana_folder).sort()).toEqual(["GPU", "GPU", "Observability", "Services"]);
+        expect(dashboards.map((d) => d.inputs.metadata.annotations.grafana_folder).sort()).toEqual([
+            "GPU",
+            "GPU",
+            "Observability",
+            "Services",
+        ]);
         for (const d of dashboards) expect(d.inputs.metadata.labels).toEqual({ grafana_dashboard: "1" });
     });
 

@@ -50,7 +50,10 @@ describe("verify on a healthy stack", () => {
         const config = loadStackConfig(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "dev");
         stack = await startStandinStack(config);
         const out: string[] = [];
-        const code = await main(["--stack", "dev", ...FAST_FLAGS], { connect: async () => stack!.cluster, print: (line) => out.push(line) });
+        const code = await main(["--stack", "dev", ...FAST_FLAGS], {
+            connect: async () => stack!.cluster,
+            print: (line) => out.push(line),
+        });
 
         expect(code).toBe(0);
         const checkLines = out.filter((line) => /^(PASS|FAIL|SKIP) /.test(line));
@@ -70,7 +73,9 @@ describe("verify on a healthy stack", () => {
 
     it("pushes a log line with a unique marker and finds it with a LogQL query", async () => {
         const { stack, result } = await verifyWith(stackConfig());
-        expect(stack.logLines).toEqual([{ labels: { job: "gpu-observability-verify" }, line: expect.stringMatching(/marker=verify-[0-9a-f]{16}$/) }]);
+        expect(stack.logLines).toEqual([
+            { labels: { job: "gpu-observability-verify" }, line: expect.stringMatching(/marker=verify-[0-9a-f]{16}$/) },
+        ]);
         const marker = /marker=(\S+)/.exec(stack.logLines[0].line)![1];
         expect(result("logs")).toEqual({ status: "PASS", check: "logs", detail: expect.stringContaining(marker) });
         const query = stack.standins.loki.requests.find((request) => request.startsWith("GET /loki/api/v1/query_range"))!;
@@ -145,7 +150,10 @@ describe("verify reports what is broken", () => {
 
     it("fails a datasource's check with its uid and Grafana's message when its health check fails", async () => {
         const { result } = await verifyWith(stackConfig(), (s) => {
-            s.behaviour.datasourceHealth.tempo = { status: 400, body: { status: "ERROR", message: "failed to connect to Tempo: connection refused" } };
+            s.behaviour.datasourceHealth.tempo = {
+                status: 400,
+                body: { status: "ERROR", message: "failed to connect to Tempo: connection refused" },
+            };
         });
         expect(result("grafana-datasource/tempo")).toMatchObject({
             status: "FAIL",
@@ -165,7 +173,10 @@ describe("verify reports what is broken", () => {
 
     it("fails a request that is slower than the time limit as a time-out, without waiting for it", async () => {
         const started = Date.now();
-        const { result } = await verifyWith(stackConfig(), (s) => (s.behaviour.grafanaHealthDelayMs = 20_000), { ...FAST, requestTimeoutMs: 200 });
+        const { result } = await verifyWith(stackConfig(), (s) => (s.behaviour.grafanaHealthDelayMs = 20_000), {
+            ...FAST,
+            requestTimeoutMs: 200,
+        });
         expect(result("grafana")).toMatchObject({ status: "FAIL", detail: "GET grafana:80/api/health timed out after 200 ms" });
         expect(Date.now() - started).toBeLessThan(5_000);
     });
@@ -218,7 +229,10 @@ describe("verify reports what is broken", () => {
     });
 
     it("queries a multi-tenant Loki as the configured tenant", async () => {
-        const { stack, result } = await verifyWith(stackConfig({ loki: { tenant: "gpu-team" } }), (s) => (s.behaviour.lokiTenant = "gpu-team"));
+        const { stack, result } = await verifyWith(
+            stackConfig({ loki: { tenant: "gpu-team" } }),
+            (s) => (s.behaviour.lokiTenant = "gpu-team"),
+        );
         expect(result("logs").status).toBe("PASS");
         expect(stack.logLines[0].tenant).toBe("gpu-team");
     });
@@ -280,7 +294,9 @@ describe("verify skips what a stack does not install", () => {
     it("skips the Prometheus and Alertmanager datasources when Prometheus is disabled", async () => {
         const { result } = await verifyWith(stackConfig({ prometheus: { enabled: false } }));
         expect(result("grafana-datasource/prometheus").status).toBe("SKIP");
-        expect(result("grafana-datasource/alertmanager").detail).toBe("prometheus is disabled (gpu-observability:prometheus.enabled is false)");
+        expect(result("grafana-datasource/alertmanager").detail).toBe(
+            "prometheus is disabled (gpu-observability:prometheus.enabled is false)",
+        );
         expect(result("prometheus-targets").status).toBe("SKIP");
     });
 });
@@ -316,7 +332,9 @@ describe("the verify command", () => {
     });
 
     it("reads another stack file with --config-file", async () => {
-        const file = writeStackFile("config:\n  gpu-observability:namespace: telemetry\n  gpu-observability:dcgmExporter:\n    enabled: false\n");
+        const file = writeStackFile(
+            "config:\n  gpu-observability:namespace: telemetry\n  gpu-observability:dcgmExporter:\n    enabled: false\n",
+        );
         const config = loadStackConfig(file, "test");
         stack = await startStandinStack(config);
         const { code, out } = await run(["--config-file", file, ...FAST_FLAGS], stack.cluster);
@@ -345,7 +363,9 @@ describe("the verify command", () => {
     });
 
     it("exits 2 with every config problem by its full key when the config is invalid", async () => {
-        const file = writeStackFile("config:\n  gpu-observability:namespace: Observability\n  gpu-observability:loki:\n    retention: 7 days\n");
+        const file = writeStackFile(
+            "config:\n  gpu-observability:namespace: Observability\n  gpu-observability:loki:\n    retention: 7 days\n",
+        );
         const { code, err } = await run(["--config-file", file]);
         expect(code).toBe(2);
         expect(err).toContain("(2 problems)");
@@ -364,15 +384,24 @@ describe("what verify derives from the components", () => {
     it("looks for each release, and Grafana's admin Secret, under the names the program installs them with", async () => {
         const run = await runIndex(devStackConfig());
         expect(releaseNames(run)).toEqual(Object.values(DEFAULT_RELEASE_NAMES).sort());
-        expect(Object.values(DEFAULT_RELEASE_NAMES).sort()).toEqual(Object.keys(RENDERED_SERVICES).sort());
-        const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata?.name === GRAFANA_ADMIN_SECRET.name);
+        // Every release the charts were rendered for: the defaults, and Alloy, the other log shipper.
+        expect([...Object.values(DEFAULT_RELEASE_NAMES), "alloy"].sort()).toEqual(Object.keys(RENDERED_SERVICES).sort());
+        const secret = run.resources.find(
+            (r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata?.name === GRAFANA_ADMIN_SECRET.name,
+        );
         // The password makes the whole of stringData a Pulumi secret, in its envelope.
         const stringData = isSecretEnvelope(secret?.inputs.stringData) ? secret?.inputs.stringData.value : secret?.inputs.stringData;
         expect(Object.keys(stringData ?? {}).sort()).toEqual([GRAFANA_ADMIN_SECRET.passwordKey, GRAFANA_ADMIN_SECRET.userKey]);
     });
 
     it("calls each API at a Service and port its release's chart renders", () => {
-        const releaseOf = { otlpHttp: "otelCollector", tempo: "tempo", loki: "loki", prometheus: "prometheus", grafana: "grafana" } as const;
+        const releaseOf = {
+            otlpHttp: "otelCollector",
+            tempo: "tempo",
+            loki: "loki",
+            prometheus: "prometheus",
+            grafana: "grafana",
+        } as const;
         for (const [api, { service, port }] of Object.entries(STACK_SERVICES)) {
             const release = DEFAULT_RELEASE_NAMES[releaseOf[api as keyof typeof releaseOf]];
             expect(RENDERED_SERVICES[release][service]).toContain(port);
@@ -464,13 +493,27 @@ describe("the real cluster access, against a stand-in Kubernetes API server", ()
                 { metadata: { name: "tempo" }, spec: { selector: { app: "tempo" }, ports: [{ port: 3200, targetPort: 3200 }] } },
                 { metadata: { name: "grafana" }, spec: { selector: { app: "grafana" }, ports: [{ port: 80, targetPort: 3000 }] } },
             ],
-            pods: [pod("loki-1", "loki", false), pod("loki-0", "loki", true), pod("tempo-0", "tempo", false), pod("grafana-0", "grafana", true)],
-            deployments: [
-                { metadata: { name: "grafana", labels: { "app.kubernetes.io/instance": "grafana" } }, spec: { replicas: 1 }, status: { readyReplicas: 1 } },
+            pods: [
+                pod("loki-1", "loki", false),
+                pod("loki-0", "loki", true),
+                pod("tempo-0", "tempo", false),
+                pod("grafana-0", "grafana", true),
             ],
-            statefulSets: [{ metadata: { name: "loki", labels: { "app.kubernetes.io/instance": "loki" } }, spec: { replicas: 1 }, status: {} }],
+            deployments: [
+                {
+                    metadata: { name: "grafana", labels: { "app.kubernetes.io/instance": "grafana" } },
+                    spec: { replicas: 1 },
+                    status: { readyReplicas: 1 },
+                },
+            ],
+            statefulSets: [
+                { metadata: { name: "loki", labels: { "app.kubernetes.io/instance": "loki" } }, spec: { replicas: 1 }, status: {} },
+            ],
             daemonSets: [
-                { metadata: { name: "dcgm-exporter", labels: { release: "dcgm-exporter" } }, status: { desiredNumberScheduled: 0, numberReady: 0 } },
+                {
+                    metadata: { name: "dcgm-exporter", labels: { release: "dcgm-exporter" } },
+                    status: { desiredNumberScheduled: 0, numberReady: 0 },
+                },
             ],
             secrets: [{ metadata: { name: "grafana-admin" }, data: { "admin-user": Buffer.from("admin").toString("base64") } }],
             nodes: [

@@ -136,7 +136,9 @@ describe("logs.shipper alloy", () => {
     });
 
     it("is let through to Loki by its NetworkPolicy", () => {
-        const policy = run.resources.find((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && r.inputs.metadata.name === "allow-loki");
+        const policy = run.resources.find(
+            (r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && r.inputs.metadata.name === "allow-loki",
+        );
         const sources = policy?.inputs.spec.ingress[0].from.map((peer: any) => peer.podSelector.matchLabels["app.kubernetes.io/name"]);
         expect(sources).toEqual(["alloy", "grafana"]);
     });

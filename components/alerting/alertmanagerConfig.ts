@@ -115,7 +115,8 @@ export function alertmanagerConfig(receivers: readonly AlertReceiver[]): Record<
 }
 
 /** The configuration as the text of the Secret's `alertmanager.yaml`. */
-export const alertmanagerConfigYaml = (receivers: readonly AlertReceiver[]): string => YAML.stringify(alertmanagerConfig(receivers), { lineWidth: 0 });
+export const alertmanagerConfigYaml = (receivers: readonly AlertReceiver[]): string =>
+    YAML.stringify(alertmanagerConfig(receivers), { lineWidth: 0 });
 
 /**
  * kube-prometheus-stack values that leave Alertmanager's configuration to our Secret:

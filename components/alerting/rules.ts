@@ -4,7 +4,6 @@
 import { AlertSeverity, AlertThresholds } from "../../config/alerts";
 import { DCGM, DCGM_LABELS, DCGM_XID_LABELS, KUBE_STATE_METRICS, PIPELINE, PIPELINE_LABELS, PROMETHEUS } from "../metricNames";
 
-
 /** One alerting rule, as a PrometheusRule (and a Prometheus rule file) writes it. */
 export interface AlertRule {
     alert: string;

@@ -151,26 +151,28 @@ export const matches = (variable: LabelVariable): Matcher => re(variable.labelNa
 
 /** A dashboard with the house defaults, `$datasource` and the given variables; its panels are added by the caller. */
 export function stackDashboard(meta: DashboardMeta, variables: cog.Builder<dashboard.VariableModel>[]): dashboard.DashboardBuilder {
-    return new dashboard.DashboardBuilder(meta.title)
-        .uid(meta.uid)
-        .description(meta.description)
-        .tags(["gpu-observability", ...meta.tags])
-        .timezone("browser")
-        .time({ from: "now-6h", to: "now" })
-        .refresh("1m")
-        .tooltip(dashboard.DashboardCursorSync.Crosshair)
-        // Grafana's own annotations and alerts, which a dashboard made in the UI has by default.
-        .annotation(
-            new dashboard.AnnotationQueryBuilder()
-                .name("Annotations & Alerts")
-                .builtIn(1)
-                .datasource({ type: "grafana", uid: "-- Grafana --" })
-                .enable(true)
-                .hide(true)
-                .iconColor("rgba(0, 211, 255, 1)")
-                .type("dashboard"),
-        )
-        .variables([datasourceVariable(), ...variables]);
+    return (
+        new dashboard.DashboardBuilder(meta.title)
+            .uid(meta.uid)
+            .description(meta.description)
+            .tags(["gpu-observability", ...meta.tags])
+            .timezone("browser")
+            .time({ from: "now-6h", to: "now" })
+            .refresh("1m")
+            .tooltip(dashboard.DashboardCursorSync.Crosshair)
+            // Grafana's own annotations and alerts, which a dashboard made in the UI has by default.
+            .annotation(
+                new dashboard.AnnotationQueryBuilder()
+                    .name("Annotations & Alerts")
+                    .builtIn(1)
+                    .datasource({ type: "grafana", uid: "-- Grafana --" })
+                    .enable(true)
+                    .hide(true)
+                    .iconColor("rgba(0, 211, 255, 1)")
+                    .type("dashboard"),
+            )
+            .variables([datasourceVariable(), ...variables])
+    );
 }
 
 /**
@@ -353,5 +355,11 @@ export function table(text: Omit<PanelText, "unit">, columns: Column[]): TableBu
 
 /** A table of the traces a TraceQL search finds, newest first; a click on a trace id opens it. */
 export function tracesTable(text: Omit<PanelText, "unit">, traceql: string): TableBuilder {
-    return new TableBuilder().title(text.title).description(text.description).datasource(TEMPO).withTarget(traceQuery(traceql)).span(12).height(8);
+    return new TableBuilder()
+        .title(text.title)
+        .description(text.description)
+        .datasource(TEMPO)
+        .withTarget(traceQuery(traceql))
+        .span(12)
+        .height(8);
 }

@@ -34,7 +34,8 @@ export const GPU_EFFICIENCY: DashboardMeta = {
     uid: "gpu-efficiency",
     title: "GPU efficiency",
     folder: "GPU",
-    description: "GPUs requested by pods against the GPUs they use: who holds GPUs that sit idle, per namespace and workload, and what each node has left.",
+    description:
+        "GPUs requested by pods against the GPUs they use: who holds GPUs that sit idle, per namespace and workload, and what each node has left.",
     tags: ["gpu", "dcgm", "kubernetes", "cost"],
 };
 
@@ -118,7 +119,11 @@ export function gpuEfficiencyDashboard(idleThresholdPercent = DEFAULT_IDLE_THRES
             .withRow(new dashboard.RowBuilder("Requested against used"))
             .withPanel(
                 stat(
-                    { title: "Allocatable GPUs", description: "GPUs the selected nodes offer to pods (kube_node_status_allocatable, nvidia.com/gpu).", unit: units.Short },
+                    {
+                        title: "Allocatable GPUs",
+                        description: "GPUs the selected nodes offer to pods (kube_node_status_allocatable, nvidia.com/gpu).",
+                        unit: units.Short,
+                    },
                     orZero(aggregate("sum", allocatable)),
                 ),
             )
@@ -126,7 +131,8 @@ export function gpuEfficiencyDashboard(idleThresholdPercent = DEFAULT_IDLE_THRES
                 stat(
                     {
                         title: "Requested GPUs",
-                        description: "GPUs requested by pods that are scheduled and not finished: what the cluster reserves, and someone pays for.",
+                        description:
+                            "GPUs requested by pods that are scheduled and not finished: what the cluster reserves, and someone pays for.",
                         unit: units.Short,
                     },
                     orZero(aggregate("sum", requested)),
@@ -134,7 +140,11 @@ export function gpuEfficiencyDashboard(idleThresholdPercent = DEFAULT_IDLE_THRES
             )
             .withPanel(
                 stat(
-                    { title: "GPUs held by pods", description: "GPUs the DCGM exporter sees allocated to a pod right now.", unit: units.Short },
+                    {
+                        title: "GPUs held by pods",
+                        description: "GPUs the DCGM exporter sees allocated to a pod right now.",
+                        unit: units.Short,
+                    },
                     orZero(aggregate("count", heldUtil)),
                 ),
             )
@@ -196,7 +206,11 @@ export function gpuEfficiencyDashboard(idleThresholdPercent = DEFAULT_IDLE_THRES
             .withRow(new dashboard.RowBuilder("Per namespace"))
             .withPanel(
                 timeseries(
-                    { title: "Requested GPUs per namespace", description: "GPUs requested by each namespace's active pods.", unit: units.Short },
+                    {
+                        title: "Requested GPUs per namespace",
+                        description: "GPUs requested by each namespace's active pods.",
+                        unit: units.Short,
+                    },
                     query(sumBy([K.namespace], requested), `{{${K.namespace}}}`),
                 ),
             )
@@ -204,7 +218,8 @@ export function gpuEfficiencyDashboard(idleThresholdPercent = DEFAULT_IDLE_THRES
                 timeseries(
                     {
                         title: "GPU-equivalents used per namespace",
-                        description: "Sum of the utilisation of each namespace's held GPUs, in whole GPUs. Compare with the requested GPUs beside it.",
+                        description:
+                            "Sum of the utilisation of each namespace's held GPUs, in whole GPUs. Compare with the requested GPUs beside it.",
                         unit: units.Short,
                     },
                     query(usedEquivalents([D.namespace]), `{{${D.namespace}}}`),
@@ -222,7 +237,11 @@ export function gpuEfficiencyDashboard(idleThresholdPercent = DEFAULT_IDLE_THRES
             )
             .withPanel(
                 timeseries(
-                    { title: "Held GPU utilisation per namespace", description: "Average utilisation of the GPUs each namespace holds.", unit: units.Percent },
+                    {
+                        title: "Held GPU utilisation per namespace",
+                        description: "Average utilisation of the GPUs each namespace holds.",
+                        unit: units.Percent,
+                    },
                     query(aggregate("avg", heldUtil, [D.namespace]), `{{${D.namespace}}}`),
                 )
                     .min(0)
@@ -241,8 +260,16 @@ export function gpuEfficiencyDashboard(idleThresholdPercent = DEFAULT_IDLE_THRES
                     [
                         { title: "Requested GPUs", expr: sumBy(BY_WORKLOAD, withWorkload(requested)), unit: units.Short },
                         { title: "Held GPUs", expr: aggregate("count", withWorkload(heldUtil), BY_WORKLOAD), unit: units.Short },
-                        { title: "Utilisation over the range", expr: aggregate("avg", withWorkload(heldUtilOverRange), BY_WORKLOAD), unit: units.Percent },
-                        { title: `GPUs ${idleTitle} over the range`, expr: aggregate("count", withWorkload(idleOverRange), BY_WORKLOAD), unit: units.Short },
+                        {
+                            title: "Utilisation over the range",
+                            expr: aggregate("avg", withWorkload(heldUtilOverRange), BY_WORKLOAD),
+                            unit: units.Percent,
+                        },
+                        {
+                            title: `GPUs ${idleTitle} over the range`,
+                            expr: aggregate("count", withWorkload(idleOverRange), BY_WORKLOAD),
+                            unit: units.Short,
+                        },
                     ],
                 ),
             )
@@ -285,5 +312,8 @@ export function gpuEfficiencyDashboard(idleThresholdPercent = DEFAULT_IDLE_THRES
             );
 
     const builder = stackDashboard(GPU_EFFICIENCY, [NAMESPACE, NODE].map(labelVariable));
-    return toSpec(GPU_EFFICIENCY, [overview, perNamespace, perWorkload, perNode].reduce((b, section) => section(b), builder));
+    return toSpec(
+        GPU_EFFICIENCY,
+        [overview, perNamespace, perWorkload, perNode].reduce((b, section) => section(b), builder),
+    );
 }

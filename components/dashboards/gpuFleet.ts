@@ -26,7 +26,8 @@ export const GPU_FLEET: DashboardMeta = {
     uid: "gpu-fleet",
     title: "GPU fleet",
     folder: "GPU",
-    description: "Every GPU the DCGM exporter reports: utilisation, memory, temperatures, power, clocks and XID errors, per node, GPU and pod.",
+    description:
+        "Every GPU the DCGM exporter reports: utilisation, memory, temperatures, power, clocks and XID errors, per node, GPU and pod.",
     tags: ["gpu", "dcgm"],
 };
 
@@ -49,7 +50,8 @@ export const GPU: LabelVariable = {
 export const NAMESPACE: LabelVariable = {
     name: "namespace",
     label: "Namespace",
-    description: "Namespace of the pod holding the GPU. All includes idle GPUs, which have no namespace; one namespace shows only its GPUs.",
+    description:
+        "Namespace of the pod holding the GPU. All includes idle GPUs, which have no namespace; one namespace shows only its GPUs.",
     labelName: L.namespace,
     source: selector(matches(NODE)).series(DCGM.gpuUtil),
 };
@@ -93,24 +95,36 @@ function summary(builder: dashboard.DashboardBuilder): dashboard.DashboardBuilde
         )
         .withPanel(
             stat(
-                { title: "Average GPU utilisation", description: "Mean of the selected GPUs' utilisation (DCGM_FI_DEV_GPU_UTIL).", unit: units.Percent },
+                {
+                    title: "Average GPU utilisation",
+                    description: "Mean of the selected GPUs' utilisation (DCGM_FI_DEV_GPU_UTIL).",
+                    unit: units.Percent,
+                },
                 aggregate("avg", perGpu(DCGM.gpuUtil)),
             ),
         )
         .withPanel(
             stat(
-                { title: "Framebuffer used", description: "Framebuffer memory in use across the selected GPUs, of their total.", unit: units.PercentUnit },
+                {
+                    title: "Framebuffer used",
+                    description: "Framebuffer memory in use across the selected GPUs, of their total.",
+                    unit: units.PercentUnit,
+                },
                 `${aggregate("sum", perGpu(DCGM.fbUsed))} / ${aggregate("sum", fbTotal)}`,
             ),
         )
         .withPanel(
-            stat({ title: "Power draw", description: "Power the selected GPUs draw together.", unit: units.Watt }, aggregate("sum", perGpu(DCGM.powerUsage))),
+            stat(
+                { title: "Power draw", description: "Power the selected GPUs draw together.", unit: units.Watt },
+                aggregate("sum", perGpu(DCGM.powerUsage)),
+            ),
         )
         .withPanel(
             stat(
                 {
                     title: "GPUs with an XID error",
-                    description: "GPUs whose last XID error is non-zero: a driver-reported fault (see the Errors row and NVIDIA's XID catalogue).",
+                    description:
+                        "GPUs whose last XID error is non-zero: a driver-reported fault (see the Errors row and NVIDIA's XID catalogue).",
                     unit: units.Short,
                 },
                 orZero(aggregate("count", `${perGpu(DCGM.xidErrors)} != 0`)),
@@ -126,7 +140,8 @@ function utilisation(builder: dashboard.DashboardBuilder): dashboard.DashboardBu
             timeseries(
                 {
                     title: "GPU utilisation per GPU",
-                    description: "Share of time a kernel ran on the GPU (DCGM_FI_DEV_GPU_UTIL). 100% says the GPU was busy, not that all its SMs were.",
+                    description:
+                        "Share of time a kernel ran on the GPU (DCGM_FI_DEV_GPU_UTIL). 100% says the GPU was busy, not that all its SMs were.",
                     unit: units.Percent,
                 },
                 query(perGpu(DCGM.gpuUtil), GPU_LEGEND),
@@ -162,7 +177,8 @@ function utilisation(builder: dashboard.DashboardBuilder): dashboard.DashboardBu
             table(
                 {
                     title: "GPUs and the pods holding them",
-                    description: "Every selected GPU with its node, index, UUID and model, and the pod and namespace holding it (empty when idle).",
+                    description:
+                        "Every selected GPU with its node, index, UUID and model, and the pod and namespace holding it (empty when idle).",
                 },
                 [
                     {
@@ -185,13 +201,21 @@ function memory(builder: dashboard.DashboardBuilder): dashboard.DashboardBuilder
         .withRow(new dashboard.RowBuilder("Framebuffer memory"))
         .withPanel(
             timeseries(
-                { title: "Framebuffer used per GPU", description: "GPU memory allocated by processes (DCGM_FI_DEV_FB_USED).", unit: units.Mebibytes },
+                {
+                    title: "Framebuffer used per GPU",
+                    description: "GPU memory allocated by processes (DCGM_FI_DEV_FB_USED).",
+                    unit: units.Mebibytes,
+                },
                 query(perGpu(DCGM.fbUsed), GPU_LEGEND),
             ),
         )
         .withPanel(
             timeseries(
-                { title: "Framebuffer free per GPU", description: "GPU memory still available (DCGM_FI_DEV_FB_FREE).", unit: units.Mebibytes },
+                {
+                    title: "Framebuffer free per GPU",
+                    description: "GPU memory still available (DCGM_FI_DEV_FB_FREE).",
+                    unit: units.Mebibytes,
+                },
                 query(perGpu(DCGM.fbFree), GPU_LEGEND),
             ),
         )
@@ -199,7 +223,8 @@ function memory(builder: dashboard.DashboardBuilder): dashboard.DashboardBuilder
             timeseries(
                 {
                     title: "Framebuffer used % per GPU",
-                    description: "Used over used + free + reserved. A model that grows to 100% fails its next allocation (CUDA out of memory).",
+                    description:
+                        "Used over used + free + reserved. A model that grows to 100% fails its next allocation (CUDA out of memory).",
                     unit: units.Percent,
                 },
                 query(`100 * ${perGpu(DCGM.fbUsed)} / ${fbTotal}`, GPU_LEGEND),
@@ -236,7 +261,8 @@ function thermalsPowerClocks(builder: dashboard.DashboardBuilder): dashboard.Das
             timeseries(
                 {
                     title: "Memory temperature",
-                    description: "HBM temperature (DCGM_FI_DEV_MEMORY_TEMP). GPUs without a memory sensor (most GDDR boards) report 0 or nothing.",
+                    description:
+                        "HBM temperature (DCGM_FI_DEV_MEMORY_TEMP). GPUs without a memory sensor (most GDDR boards) report 0 or nothing.",
                     unit: units.Celsius,
                 },
                 query(perGpu(DCGM.memoryTemp), GPU_LEGEND),
@@ -252,7 +278,8 @@ function thermalsPowerClocks(builder: dashboard.DashboardBuilder): dashboard.Das
             timeseries(
                 {
                     title: "SM clock",
-                    description: "Streaming multiprocessor clock (DCGM_FI_DEV_SM_CLOCK). A drop under load points at thermal or power throttling.",
+                    description:
+                        "Streaming multiprocessor clock (DCGM_FI_DEV_SM_CLOCK). A drop under load points at thermal or power throttling.",
                     unit: units.Hertz,
                 },
                 query(`${MHZ} * ${perGpu(DCGM.smClock)}`, GPU_LEGEND),
@@ -284,7 +311,8 @@ function errors(builder: dashboard.DashboardBuilder): dashboard.DashboardBuilder
             table(
                 {
                     title: "GPUs with a non-zero XID",
-                    description: "GPUs whose last XID error is not 0, with the node, index, UUID and model to find them by. Empty when all is well.",
+                    description:
+                        "GPUs whose last XID error is not 0, with the node, index, UUID and model to find them by. Empty when all is well.",
                 },
                 [{ title: "Last XID", expr: `${perGpu(DCGM.xidErrors)} != 0`, unit: units.NoUnit }],
             ).span(12),
@@ -294,5 +322,8 @@ function errors(builder: dashboard.DashboardBuilder): dashboard.DashboardBuilder
 /** The GPU fleet dashboard; its variables: datasource, node, gpu, namespace. */
 export function gpuFleetDashboard(): DashboardSpec {
     const builder = stackDashboard(GPU_FLEET, [NODE, GPU, NAMESPACE].map(labelVariable));
-    return toSpec(GPU_FLEET, [summary, utilisation, memory, thermalsPowerClocks, errors].reduce((b, section) => section(b), builder));
+    return toSpec(
+        GPU_FLEET,
+        [summary, utilisation, memory, thermalsPowerClocks, errors].reduce((b, section) => section(b), builder),
+    );
 }

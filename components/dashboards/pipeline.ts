@@ -34,7 +34,8 @@ export const PIPELINE_HEALTH: DashboardMeta = {
     uid: "observability-pipeline",
     title: "Observability pipeline",
     folder: "Observability",
-    description: "Logs and spans received, refused, dropped and failed at every hop: Promtail, the OTel Collector, Loki and Tempo, and the errors they log.",
+    description:
+        "Logs and spans received, refused, dropped and failed at every hop: Promtail, the OTel Collector, Loki and Tempo, and the errors they log.",
     tags: ["observability", "loki", "tempo", "promtail", "otel-collector"],
 };
 
@@ -78,10 +79,7 @@ type Section = (b: dashboard.DashboardBuilder) => dashboard.DashboardBuilder;
 
 /** Totals lost over the time range, of the installed hops: the first thing to look at. */
 function losses(c: PipelineComponents): Section {
-    const logTerms = [
-        ...(c.promtail ? [overRange(promtail.droppedEntries)] : []),
-        ...(c.loki ? [overRange(loki.discardedSamples)] : []),
-    ];
+    const logTerms = [...(c.promtail ? [overRange(promtail.droppedEntries)] : []), ...(c.loki ? [overRange(loki.discardedSamples)] : [])];
     const spanTerms = [
         ...(c.otelCollector
             ? [overRange(otel.receiverRefusedSpans), overRange(otel.exporterSendFailedSpans), overRange(otel.exporterEnqueueFailedSpans)]
@@ -129,7 +127,8 @@ const promtailRow: Section = (b) =>
             timeseries(
                 {
                     title: "Log lines read and sent",
-                    description: "Lines Promtail read from pod log files and entries it delivered to Loki. Sent falling behind read means a backlog.",
+                    description:
+                        "Lines Promtail read from pod log files and entries it delivered to Loki. Sent falling behind read means a backlog.",
                     unit: units.CountsPerSecond,
                 },
                 query(perSecond(promtail.readLines), "read"),
@@ -140,7 +139,8 @@ const promtailRow: Section = (b) =>
             timeseries(
                 {
                     title: "Log entries dropped",
-                    description: "Entries Promtail gave up on, by reason (rate limited by Loki, stream limit, line too long, or failed after every retry).",
+                    description:
+                        "Entries Promtail gave up on, by reason (rate limited by Loki, stream limit, line too long, or failed after every retry).",
                     unit: units.CountsPerSecond,
                 },
                 query(perSecond(promtail.droppedEntries, [P.reason]), `{{${P.reason}}}`),
@@ -150,10 +150,14 @@ const promtailRow: Section = (b) =>
             timeseries(
                 {
                     title: "Failed pushes to Loki",
-                    description: "Push requests Loki did not accept, by HTTP status (-1: no answer). Promtail retries 429 and 5xx, then drops the batch.",
+                    description:
+                        "Push requests Loki did not accept, by HTTP status (-1: no answer). Promtail retries 429 and 5xx, then drops the batch.",
                     unit: units.RequestsPerSecond,
                 },
-                query(sumBy([P.statusCode], rate(own.and(nre(P.statusCode, "2..")).series(promtail.requestDurationCount))), `{{${P.statusCode}}}`),
+                query(
+                    sumBy([P.statusCode], rate(own.and(nre(P.statusCode, "2..")).series(promtail.requestDurationCount))),
+                    `{{${P.statusCode}}}`,
+                ),
             ).span(8),
         );
 
@@ -167,7 +171,8 @@ const otelCollectorRow: Section = (b) =>
             timeseries(
                 {
                     title: "Spans accepted and refused",
-                    description: "Spans the collector's receivers took in, and refused (the memory limiter pushing back, or a full pipeline), per receiver.",
+                    description:
+                        "Spans the collector's receivers took in, and refused (the memory limiter pushing back, or a full pipeline), per receiver.",
                     unit: units.CountsPerSecond,
                 },
                 query(perSecond(otel.receiverAcceptedSpans, [P.receiver]), `{{${P.receiver}}} accepted`),
@@ -178,7 +183,8 @@ const otelCollectorRow: Section = (b) =>
             timeseries(
                 {
                     title: "Spans sent, failed and not enqueued",
-                    description: "Spans each exporter delivered, failed to deliver, and could not even queue (queue full): the last two are lost.",
+                    description:
+                        "Spans each exporter delivered, failed to deliver, and could not even queue (queue full): the last two are lost.",
                     unit: units.CountsPerSecond,
                 },
                 query(perSecond(otel.exporterSentSpans, [P.exporter]), `{{${P.exporter}}} sent`),
@@ -190,7 +196,8 @@ const otelCollectorRow: Section = (b) =>
             timeseries(
                 {
                     title: "Export queue size and capacity",
-                    description: "Batches waiting in each exporter's sending queue against its capacity. A queue that grows means the backend (Tempo) is slow or away.",
+                    description:
+                        "Batches waiting in each exporter's sending queue against its capacity. A queue that grows means the backend (Tempo) is slow or away.",
                     unit: units.Short,
                 },
                 query(queueSize, `{{${P.exporter}}} size`),
@@ -199,7 +206,11 @@ const otelCollectorRow: Section = (b) =>
         )
         .withPanel(
             gauge(
-                { title: "Export queue fill", description: "Queue size over capacity per exporter; at 100% new spans are refused.", unit: units.PercentUnit },
+                {
+                    title: "Export queue fill",
+                    description: "Queue size over capacity per exporter; at 100% new spans are refused.",
+                    unit: units.PercentUnit,
+                },
                 `${queueSize} / ${queueCapacity}`,
                 `{{${P.exporter}}}`,
                 [
@@ -224,7 +235,8 @@ const lokiRow: Section = (b) =>
             timeseries(
                 {
                     title: "Log lines discarded",
-                    description: "Lines Loki refused, by reason (rate_limited, per_stream_rate_limit, greater_than_max_sample_age, line_too_long, ...).",
+                    description:
+                        "Lines Loki refused, by reason (rate_limited, per_stream_rate_limit, greater_than_max_sample_age, line_too_long, ...).",
                     unit: units.CountsPerSecond,
                 },
                 query(perSecond(loki.discardedSamples, [P.reason]), `{{${P.reason}}}`),
@@ -254,7 +266,8 @@ const tempoRow: Section = (b) =>
             timeseries(
                 {
                     title: "Spans into span metrics",
-                    description: "Spans the metrics generator received, and discarded by reason: discarded spans are missing from the Services dashboard.",
+                    description:
+                        "Spans the metrics generator received, and discarded by reason: discarded spans are missing from the Services dashboard.",
                     unit: units.CountsPerSecond,
                 },
                 query(perSecond(tempo.generatorSpansReceived), "received"),
@@ -264,7 +277,9 @@ const tempoRow: Section = (b) =>
 
 /** Error lines of the installed pipeline components' own pods, from Loki. */
 function errorLogs(c: PipelineComponents): Section {
-    const containers = (Object.keys(CONTAINERS) as Component[]).filter((component) => c[component]).map((component) => CONTAINERS[component]);
+    const containers = (Object.keys(CONTAINERS) as Component[])
+        .filter((component) => c[component])
+        .map((component) => CONTAINERS[component]);
     const stream = `{${own.and(re(P.container, containers.join("|")))}}`;
     const errorLines = `${stream} |~ "(?i)error"`;
     return (b) =>
@@ -272,7 +287,11 @@ function errorLogs(c: PipelineComponents): Section {
             .withRow(new dashboard.RowBuilder("Errors logged by the pipeline"))
             .withPanel(
                 timeseries(
-                    { title: "Error lines per component", description: "Log lines containing 'error' per pipeline container, from Loki.", unit: units.Short },
+                    {
+                        title: "Error lines per component",
+                        description: "Log lines containing 'error' per pipeline container, from Loki.",
+                        unit: units.Short,
+                    },
                     logQuery(`sum by (${P.container}) (count_over_time(${errorLines} [$__auto]))`, `{{${P.container}}}`),
                 )
                     .datasource(LOKI)
@@ -281,7 +300,9 @@ function errorLogs(c: PipelineComponents): Section {
             .withPanel(
                 new LogsBuilder()
                     .title("Error lines")
-                    .description("The pipeline's own log lines containing 'error' (any case): why something above was refused, dropped or failed.")
+                    .description(
+                        "The pipeline's own log lines containing 'error' (any case): why something above was refused, dropped or failed.",
+                    )
                     .datasource(LOKI)
                     .withTarget(logQuery(errorLines))
                     .span(24)
@@ -314,5 +335,8 @@ export function pipelineDashboard(c: PipelineComponents): DashboardSpec | undefi
             .defaultValue(c.namespace)
             .current({ selected: true, text: c.namespace, value: c.namespace }),
     ]);
-    return toSpec(PIPELINE_HEALTH, sections.reduce((b, section) => section(b), builder));
+    return toSpec(
+        PIPELINE_HEALTH,
+        sections.reduce((b, section) => section(b), builder),
+    );
 }

@@ -29,7 +29,8 @@ export const SERVICES: DashboardMeta = {
     uid: "services-red",
     title: "Services",
     folder: "Services",
-    description: "Request rate, errors and latency of every traced service (span metrics), the calls between services (service graph), and their traces.",
+    description:
+        "Request rate, errors and latency of every traced service (span metrics), the calls between services (service graph), and their traces.",
     tags: ["tempo", "traces", "red"],
 };
 
@@ -65,7 +66,8 @@ function red(builder: dashboard.DashboardBuilder): dashboard.DashboardBuilder {
             timeseries(
                 {
                     title: "Request rate",
-                    description: "Requests each service serves per second: its server and consumer spans. Click a series to open its traces in Tempo.",
+                    description:
+                        "Requests each service serves per second: its server and consumer spans. Click a series to open its traces in Tempo.",
                     unit: units.RequestsPerSecond,
                 },
                 query(calls(entrySpans), `{{${S.service}}}`),
@@ -77,7 +79,8 @@ function red(builder: dashboard.DashboardBuilder): dashboard.DashboardBuilder {
             timeseries(
                 {
                     title: "Error ratio",
-                    description: "Share of each service's requests whose span ended with status ERROR. Click a series to open its failed traces in Tempo.",
+                    description:
+                        "Share of each service's requests whose span ended with status ERROR. Click a series to open its failed traces in Tempo.",
                     unit: units.PercentUnit,
                 },
                 query(`${calls(failedEntrySpans)} / ${calls(entrySpans)}`, `{{${S.service}}}`),
@@ -110,7 +113,9 @@ function red(builder: dashboard.DashboardBuilder): dashboard.DashboardBuilder {
 function serviceGraph(builder: dashboard.DashboardBuilder): dashboard.DashboardBuilder {
     // An edge concerns the selected services when either end is one of them; a selector cannot say "or".
     const edges = (metric: string) =>
-        [S.client, S.server].map((end) => sumBy([S.client, S.server], rate(selector(re(end, `$${SERVICE.name}`)).series(metric)))).join(" or ");
+        [S.client, S.server]
+            .map((end) => sumBy([S.client, S.server], rate(selector(re(end, `$${SERVICE.name}`)).series(metric))))
+            .join(" or ");
     const EDGE_LEGEND = `{{${S.client}}} → {{${S.server}}}`;
     return builder
         .withRow(new dashboard.RowBuilder("Service graph"))
@@ -118,7 +123,8 @@ function serviceGraph(builder: dashboard.DashboardBuilder): dashboard.DashboardB
             timeseries(
                 {
                     title: "Requests between services",
-                    description: "Calls per second from each client service to each server service, where either is selected (Tempo's service graph).",
+                    description:
+                        "Calls per second from each client service to each server service, where either is selected (Tempo's service graph).",
                     unit: units.RequestsPerSecond,
                 },
                 query(edges(SPAN_METRICS.serviceGraphRequests), EDGE_LEGEND),
@@ -142,13 +148,19 @@ function traces(builder: dashboard.DashboardBuilder): dashboard.DashboardBuilder
         .withRow(new dashboard.RowBuilder("Traces"))
         .withPanel(
             tracesTable(
-                { title: "Recent traces", description: "The latest traces of the selected services, from Tempo; click a trace id to open it." },
+                {
+                    title: "Recent traces",
+                    description: "The latest traces of the selected services, from Tempo; click a trace id to open it.",
+                },
                 `{${SELECTED_SERVICES}}`,
             ),
         )
         .withPanel(
             tracesTable(
-                { title: "Recent failed traces", description: "The latest traces of the selected services with a span in status ERROR, from Tempo." },
+                {
+                    title: "Recent failed traces",
+                    description: "The latest traces of the selected services with a span in status ERROR, from Tempo.",
+                },
                 `{${SELECTED_SERVICES} && ${ERROR}}`,
             ),
         );
@@ -157,5 +169,8 @@ function traces(builder: dashboard.DashboardBuilder): dashboard.DashboardBuilder
 /** The Services dashboard; its variables: datasource, service. */
 export function servicesDashboard(): DashboardSpec {
     const builder = stackDashboard(SERVICES, [labelVariable(SERVICE)]);
-    return toSpec(SERVICES, [red, serviceGraph, traces].reduce((b, section) => section(b), builder));
+    return toSpec(
+        SERVICES,
+        [red, serviceGraph, traces].reduce((b, section) => section(b), builder),
+    );
 }

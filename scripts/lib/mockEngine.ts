@@ -12,6 +12,8 @@ export interface RegisteredResource {
     dependencies: string[];
     provider: string;
     custom: boolean;
+    // Helm values and Kubernetes objects as the program wrote them: untyped by nature.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     inputs: Record<string, any>;
 }
 
@@ -74,10 +76,23 @@ const stripSecure = (v: unknown): unknown =>
  * not get. The SDK's mock monitor calls `newResource` synchronously at the start of its
  * registerResource, so the last record is always the current request's.
  */
+/** The parts of the SDK's (internal) mock monitor and its gRPC requests that are used here. */
+interface RegisterResourceRequest {
+    getParent(): string;
+    getType(): string;
+    getName(): string;
+    getDependenciesList(): string[];
+}
+type Callback = (err: unknown, response: unknown) => void;
+interface MockMonitor {
+    registerResource(req: RegisterResourceRequest, callback: Callback): Promise<void>;
+    newUrn(parent: string, type: string, name: string): string;
+}
+
 function recordRegistrations(records: RegisteredResource[]): void {
-    const monitor = (pulumi.runtime as unknown as { getMonitor(): any }).getMonitor();
+    const monitor = (pulumi.runtime as unknown as { getMonitor(): MockMonitor }).getMonitor();
     const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, callback: (err: unknown, response: unknown) => void) => {
+    monitor.registerResource = (req: RegisterResourceRequest, callback: Callback) => {
         const done = register(req, callback);
         const record = records[records.length - 1];
         record.parent = req.getParent();
@@ -101,7 +116,7 @@ export async function runProgram(options: {
     const project = options.project ?? projectName();
     const resources: RegisteredResource[] = [];
     // A fresh global store per run: config, mocks and registrations of an earlier run must not leak.
-    delete (global as any).globalStore;
+    delete (global as { globalStore?: unknown }).globalStore;
     pulumi.runtime.setAllConfig(options.config.config, options.config.secretKeys);
     const mocks: pulumi.runtime.Mocks = {
         newResource(args) {
@@ -139,7 +154,8 @@ export async function runProgram(options: {
             continue;
         }
         outputs[name] = await new Promise((resolve) => value.apply(resolve));
-        if (await (value as any).isSecret) secretOutputs.push(name);
+        // Output.isSecret is the SDK's own promise of whether the value is a secret (not in its typings).
+        if (await (value as unknown as { isSecret: Promise<boolean> }).isSecret) secretOutputs.push(name);
     }
     await waitForRPCs();
     return { resources, outputs, secretOutputs };

@@ -109,7 +109,8 @@ export class CheckContext {
                 .then(call)
                 .then(
                     (value) => settle(() => resolve(value)),
-                    (error: unknown) => settle(() => reject(new Error(`${what} failed: ${error instanceof Error ? error.message : String(error)}`))),
+                    (error: unknown) =>
+                        settle(() => reject(new Error(`${what} failed: ${error instanceof Error ? error.message : String(error)}`))),
                 );
         });
     }

@@ -56,7 +56,8 @@ export class KubeClusterAccess implements ClusterAccess {
         }
         const kubeConfig = new k8s.KubeConfig();
         kubeConfig.loadFromDefault();
-        if (!kubeConfig.getCurrentCluster()) throw new Error(`the kubeconfig's current context "${kubeConfig.getCurrentContext()}" names no cluster`);
+        if (!kubeConfig.getCurrentCluster())
+            throw new Error(`the kubeconfig's current context "${kubeConfig.getCurrentContext()}" names no cluster`);
         return new KubeClusterAccess(kubeConfig, warn);
     }
 
@@ -87,7 +88,9 @@ export class KubeClusterAccess implements ClusterAccess {
 
     async readSecret(namespace: string, name: string): Promise<Record<string, string>> {
         const secret = await this.api(() => this.core.readNamespacedSecret({ name, namespace }));
-        return Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, "base64").toString("utf8")]));
+        return Object.fromEntries(
+            Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, "base64").toString("utf8")]),
+        );
     }
 
     async nodesMatching(selector: Record<string, string>): Promise<string[]> {
@@ -118,7 +121,9 @@ export class KubeClusterAccess implements ClusterAccess {
         const pods = await this.api(() => this.core.listNamespacedPod({ namespace, labelSelector: labelSelector(selector) }));
         const pod = pods.items.find(isPodReady);
         if (!pod?.metadata?.name) {
-            throw new Error(`no ready pod behind Service ${serviceName}: ${pods.items.length} pod(s) match ${labelSelector(selector)}, none ready`);
+            throw new Error(
+                `no ready pod behind Service ${serviceName}: ${pods.items.length} pod(s) match ${labelSelector(selector)}, none ready`,
+            );
         }
         const podPort = typeof targetPort === "number" ? targetPort : containerPortNamed(pod, targetPort);
         if (podPort === undefined) throw new Error(`pod ${pod.metadata.name} has no container port named ${targetPort}`);

@@ -55,11 +55,19 @@ function loadFresh(module: string): Record<string, unknown> {
 /** The Helm release of the given release name; fails the test when it is not registered. */
 export function release(run: ProgramRun, name: string): RegisteredResource {
     const found = helmReleases(run).find((r) => r.inputs.name === name);
-    if (!found) throw new Error(`no Helm release ${name}; registered: ${helmReleases(run).map((r) => r.inputs.name).join(", ")}`);
+    if (!found)
+        throw new Error(
+            `no Helm release ${name}; registered: ${helmReleases(run)
+                .map((r) => r.inputs.name)
+                .join(", ")}`,
+        );
     return found;
 }
 
-export const releaseNames = (run: ProgramRun): string[] => helmReleases(run).map((r) => r.inputs.name).sort();
+export const releaseNames = (run: ProgramRun): string[] =>
+    helmReleases(run)
+        .map((r) => r.inputs.name)
+        .sort();
 
 export const valuesOf = (run: ProgramRun, name: string): any => release(run, name).inputs.values;
 

@@ -9,7 +9,13 @@ import { DATASOURCE_UIDS } from "../../components/datasources";
 import { StackConfig } from "../../config/schema";
 import { ActiveTarget } from "../../scripts/verify/checks/prometheus";
 import { ClusterAccess, Workload } from "../../scripts/verify/clusterAccess";
-import { DCGM_EXPORTER_JOB, DEFAULT_RELEASE_NAMES, GRAFANA_ADMIN_SECRET, STACK_SERVICES, Subsystem } from "../../scripts/verify/stackTargets";
+import {
+    DCGM_EXPORTER_JOB,
+    DEFAULT_RELEASE_NAMES,
+    GRAFANA_ADMIN_SECRET,
+    STACK_SERVICES,
+    Subsystem,
+} from "../../scripts/verify/stackTargets";
 
 type Handler = (request: http.IncomingMessage, body: string, url: URL) => Answer | Promise<Answer>;
 interface Answer {
@@ -94,7 +100,9 @@ export class FakeCluster implements ClusterAccess {
     }
 
     async nodesMatching(selector: Record<string, string>): Promise<string[]> {
-        return this.nodes.filter((node) => Object.entries(selector).every(([key, value]) => node.labels[key] === value)).map((node) => node.name);
+        return this.nodes
+            .filter((node) => Object.entries(selector).every(([key, value]) => node.labels[key] === value))
+            .map((node) => node.name);
     }
 
     async close(): Promise<void> {
@@ -322,9 +330,16 @@ export async function startStandinApiServer(objects: ApiObjects) {
         if ((match = /^\/api\/v1\/namespaces\/[^/]+\/services\/([^/]+)$/.exec(path))) return byName(objects.services, match[1], "services");
         if ((match = /^\/api\/v1\/namespaces\/[^/]+\/secrets\/([^/]+)$/.exec(path))) return byName(objects.secrets, match[1], "secrets");
         if (/^\/api\/v1\/namespaces\/[^/]+\/pods$/.test(path)) {
-            return list(objects.pods.filter((pod) => matches(selector, pod.metadata?.labels)), "PodList");
+            return list(
+                objects.pods.filter((pod) => matches(selector, pod.metadata?.labels)),
+                "PodList",
+            );
         }
-        if (path === "/api/v1/nodes") return list(objects.nodes.filter((node) => matches(selector, node.metadata?.labels)), "NodeList");
+        if (path === "/api/v1/nodes")
+            return list(
+                objects.nodes.filter((node) => matches(selector, node.metadata?.labels)),
+                "NodeList",
+            );
         if ((match = /^\/apis\/apps\/v1\/namespaces\/[^/]+\/(deployments|statefulsets|daemonsets)$/.exec(path))) {
             const kinds = { deployments: objects.deployments, statefulsets: objects.statefulSets, daemonsets: objects.daemonSets };
             return list(kinds[match[1] as keyof typeof kinds], "List");
@@ -351,7 +366,9 @@ export async function startStandinApiServer(objects: ApiObjects) {
             webSocket.send(Buffer.from([1, ...opening.subarray(1)]));
             const local = objects.podPorts[`${pod}:${port}`];
             if (!local) {
-                webSocket.send(Buffer.concat([Buffer.from([1]), Buffer.from(`error forwarding port ${port} to pod ${pod}: connection refused`)]));
+                webSocket.send(
+                    Buffer.concat([Buffer.from([1]), Buffer.from(`error forwarding port ${port} to pod ${pod}: connection refused`)]),
+                );
                 return webSocket.close();
             }
             const upstream = createConnection(local, "127.0.0.1");

@@ -31,13 +31,11 @@ interface HealthAnswer {
 /** Grafana answers, and each datasource the stack provisions passes Grafana's own health check. */
 export function grafanaChecks(config: StackConfig): Check[] {
     const grafanaDisabled = disabledReason(config, "grafana");
-    const datasources = (Object.keys(DATASOURCE_UIDS) as DatasourceKey[]).map(
-        (key): Check => ({
-            name: `grafana-datasource/${DATASOURCE_UIDS[key]}`,
-            skip: grafanaDisabled ?? disabledReason(config, DATASOURCE_SUBSYSTEMS[key]),
-            run: (context) => datasourceHealthy(context, key),
-        }),
-    );
+    const datasources = (Object.keys(DATASOURCE_UIDS) as DatasourceKey[]).map((key): Check => ({
+        name: `grafana-datasource/${DATASOURCE_UIDS[key]}`,
+        skip: grafanaDisabled ?? disabledReason(config, DATASOURCE_SUBSYSTEMS[key]),
+        run: (context) => datasourceHealthy(context, key),
+    }));
     return [{ name: "grafana", skip: grafanaDisabled, run: grafanaAnswers }, ...datasources];
 }
 
