@@ -1,3 +1,6 @@
+// Ambient types of the SDK's subpath exports (see sdk.d.ts); referenced here so ts-node, which
+// `pulumi up` type-checks the program with and which loads only what is imported, sees them too.
+/// <reference path="./sdk.d.ts" />
 // The stack's own dashboards, each included only when what it shows is installed.
 
 import { DashboardSpec } from "./common";
