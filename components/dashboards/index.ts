@@ -1,5 +1,6 @@
 // Ambient types of the SDK's subpath exports (see sdk.d.ts); referenced here so ts-node, which
 // `pulumi up` type-checks the program with and which loads only what is imported, sees them too.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- ambient declarations: there is no module to import
 /// <reference path="./sdk.d.ts" />
 // The stack's own dashboards, each included only when what it shows is installed.
 
