@@ -18,12 +18,24 @@ export interface DatasourceUrls {
     alertmanager?: string;
 }
 
-/** The metrics a span links to: its service's request rate, errors and latency (Tempo's span metrics). */
+/**
+ * The metrics a span links to: its service's request rate, errors and latency (Tempo's span
+ * metrics). Grafana puts the span's mapped tags (service="...") where `$__tags` stands.
+ */
 export const TRACE_TO_METRICS_QUERIES = [
     { name: "Request rate", query: `sum(rate(${SPAN_METRICS.calls}{$__tags}[5m]))` },
     { name: "Error rate", query: `sum(rate(${SPAN_METRICS.calls}{$__tags, status_code="${SPAN_METRICS.errorStatus}"}[5m]))` },
     { name: "p95 latency", query: `histogram_quantile(0.95, sum by (le) (rate(${SPAN_METRICS.latencyBucket}{$__tags}[5m])))` },
 ];
+
+/** The label Tempo's metrics generator puts the trace id of an exemplar under (its trace_id_label_name default). */
+export const TEMPO_EXEMPLAR_LABEL = "traceID";
+
+/**
+ * Grafana expands environment variables (`$NAME`, `${NAME}`) in every string of a provisioned
+ * datasource; `$$` is how a literal `$` survives (grafana/grafana#64871).
+ */
+export const escapeForProvisioning = (text: string): string => text.replace(/\$/g, "$$$$");
 
 type Datasource = Record<string, unknown> & { name: string; type: string; uid: string; url: string };
 
@@ -41,7 +53,9 @@ export function grafanaDatasources(urls: DatasourceUrls, lokiTenant?: string): D
             editable: false,
             jsonData: {
                 httpMethod: "POST",
-                ...(urls.tempo ? { exemplarTraceIdDestinations: [{ name: "trace_id", datasourceUid: DATASOURCE_UIDS.tempo }] } : {}),
+                ...(urls.tempo
+                    ? { exemplarTraceIdDestinations: [{ name: TEMPO_EXEMPLAR_LABEL, datasourceUid: DATASOURCE_UIDS.tempo }] }
+                    : {}),
             },
         });
     }
@@ -65,7 +79,7 @@ export function grafanaDatasources(urls: DatasourceUrls, lokiTenant?: string): D
                               {
                                   name: "TraceID",
                                   matcherRegex: '(?:trace_?id|traceID)["=: ]+"?([0-9a-fA-F]{32})',
-                                  url: "$${__value.raw}",
+                                  url: escapeForProvisioning("${__value.raw}"),
                                   datasourceUid: DATASOURCE_UIDS.tempo,
                               },
                           ],
@@ -106,7 +120,7 @@ export function grafanaDatasources(urls: DatasourceUrls, lokiTenant?: string): D
                               tags: [{ key: "service.name", value: "service" }],
                               // From a span to its service's span metrics; Grafana puts the tags
                               // above (service="...") where $__tags stands.
-                              queries: TRACE_TO_METRICS_QUERIES,
+                              queries: TRACE_TO_METRICS_QUERIES.map(({ name, query }) => ({ name, query: escapeForProvisioning(query) })),
                           },
                           serviceMap: { datasourceUid: DATASOURCE_UIDS.prometheus },
                       }

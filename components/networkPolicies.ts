@@ -31,6 +31,8 @@ type Peer = Record<string, unknown>;
 interface Ingress {
     from: Peer[];
     ports?: number[];
+    /** Ports that take UDP too (memberlist gossips over both). */
+    udpPorts?: number[];
 }
 export interface NetworkPolicySpec {
     name: string;
@@ -88,7 +90,7 @@ export function stackNetworkPolicies(pods: StackPods, options: NetworkPolicyOpti
     ]);
     allow("allow-alertmanager", "Prometheus sends alerts, Grafana reads them, replicas gossip.", pods.alertmanager, [
         { from: [...podsOf(pods.prometheus), ...podsOf(pods.grafana)], ports: [ALERTMANAGER_PORT] },
-        { from: podsOf(pods.alertmanager), ports: [ALERTMANAGER_CLUSTER_PORT] },
+        { from: podsOf(pods.alertmanager), ports: [ALERTMANAGER_CLUSTER_PORT], udpPorts: [ALERTMANAGER_CLUSTER_PORT] },
     ]);
     allow("allow-grafana", "People reach Grafana through the ingress controller.", pods.grafana, [
         {
@@ -110,7 +112,14 @@ export function networkPolicySpec(policy: NetworkPolicySpec) {
         policyTypes: ["Ingress"],
         ingress: policy.ingress.map((rule) => ({
             from: rule.from,
-            ...(rule.ports ? { ports: rule.ports.map((port) => ({ protocol: "TCP", port })) } : {}),
+            ...(rule.ports
+                ? {
+                      ports: [
+                          ...rule.ports.map((port) => ({ protocol: "TCP", port })),
+                          ...(rule.udpPorts ?? []).map((port) => ({ protocol: "UDP", port })),
+                      ],
+                  }
+                : {}),
         })),
     };
 }

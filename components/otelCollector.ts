@@ -48,8 +48,10 @@ export function otelCollectorConfig({ tracesEndpoint, queueSize, retryWindow }: 
         receivers: {
             otlp: {
                 protocols: {
-                    grpc: { endpoint: `\${env:MY_POD_IP}:${OTEL_COLLECTOR_PORTS.otlpGrpc}` },
-                    http: { endpoint: `\${env:MY_POD_IP}:${OTEL_COLLECTOR_PORTS.otlpHttp}` },
+                    // All addresses, not just the pod IP: `kubectl port-forward` (and `npm run verify`)
+                    // arrive on the pod's loopback. The NetworkPolicy still decides who may connect.
+                    grpc: { endpoint: `0.0.0.0:${OTEL_COLLECTOR_PORTS.otlpGrpc}` },
+                    http: { endpoint: `0.0.0.0:${OTEL_COLLECTOR_PORTS.otlpHttp}` },
                 },
             },
         },

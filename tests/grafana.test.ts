@@ -69,7 +69,8 @@ describe("datasource links", () => {
         expect(tempo.jsonData.tracesToMetrics.datasourceUid).toBe(DATASOURCE_UIDS.prometheus);
         expect(tempo.jsonData.serviceMap.datasourceUid).toBe(DATASOURCE_UIDS.prometheus);
         expect(loki.jsonData.derivedFields[0].datasourceUid).toBe(DATASOURCE_UIDS.tempo);
-        expect(prometheus.jsonData.exemplarTraceIdDestinations[0].datasourceUid).toBe(DATASOURCE_UIDS.tempo);
+        // Tempo's metrics generator labels exemplars traceID (its trace_id_label_name default).
+        expect(prometheus.jsonData.exemplarTraceIdDestinations[0]).toEqual({ name: "traceID", datasourceUid: DATASOURCE_UIDS.tempo });
     });
 
     it("find a trace id in a log line the way logfmt and JSON loggers write it", () => {
@@ -178,14 +179,16 @@ describe("the trace-to-metrics link", () => {
         parser.parse(query).iterate({ enter: (node) => void (node.type.isError && errors++) });
         return errors;
     };
-    // Grafana replaces $__tags with the span's mapped tags, e.g. service="checkout".
-    const asGrafanaSends = (query: string) => query.replace("$__tags", 'service="checkout"');
+    // Grafana first turns the provisioning escape `$$` back into `$`, then replaces $__tags with the
+    // span's mapped tags, e.g. service="checkout".
+    const asGrafanaSends = (query: string) => query.replace(/\$\$/g, "$").replace("$__tags", 'service="checkout"');
 
     it("opens its service's request rate, errors and p95 latency from span metrics", () => {
         const [, , tempo] = grafanaDatasources(URLS) as any[];
         expect(tempo.jsonData.tracesToMetrics.queries.map((q: any) => q.name)).toEqual(["Request rate", "Error rate", "p95 latency"]);
+        // Escaped: Grafana's provisioning would expand a bare $__tags as an (unset) environment variable.
         for (const { query } of tempo.jsonData.tracesToMetrics.queries)
-            expect(query).toMatch(/traces_spanmetrics_(calls_total|latency_bucket)\{\$__tags/);
+            expect(query).toMatch(/traces_spanmetrics_(calls_total|latency_bucket)\{\$\$__tags/);
     });
 
     it("sends PromQL that parses", () => {

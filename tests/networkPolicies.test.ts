@@ -92,6 +92,19 @@ describe("NetworkPolicies of the dev stack", () => {
     });
 });
 
+describe("Alertmanager's gossip", () => {
+    it("is let through between its replicas over TCP and UDP, as memberlist uses both", () => {
+        const policy = stackNetworkPolicies({ alertmanager: RENDERED_SELECTORS.alertmanager }).find(
+            (p) => p.name === "allow-alertmanager",
+        )!;
+        const gossip = networkPolicySpec(policy).ingress.find((rule) => rule.ports?.some((p) => p.port === 9094));
+        expect(gossip?.ports).toEqual([
+            { protocol: "TCP", port: 9094 },
+            { protocol: "UDP", port: 9094 },
+        ]);
+    });
+});
+
 describe("NetworkPolicies follow config", () => {
     it("let the ingress controller's namespace, and only it, reach Grafana when Grafana has an Ingress", async () => {
         const run = await runIndex(

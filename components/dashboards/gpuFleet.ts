@@ -70,7 +70,9 @@ const POD = [L.namespace, L.pod];
 const GPU_LEGEND = `{{${L.node}}} GPU {{${L.gpu}}}`;
 const POD_LEGEND = `{{${L.namespace}}}/{{${L.pod}}}`;
 /** Framebuffer memory the driver reports as a whole: used + free + reserved (DCGM 3.x reports reserved apart). */
-const fbTotal = `(${perGpu(DCGM.fbUsed)} + ${perGpu(DCGM.fbFree)} + ${perGpu(DCGM.fbReserved)})`;
+// Used + free, as the memory alert computes it: the share of what workloads can have, and it
+// still answers where an exporter's list has no FB_RESERVED.
+const fbTotal = `(${perGpu(DCGM.fbUsed)} + ${perGpu(DCGM.fbFree)})`;
 // DCGM reports clocks in MHz; Grafana's frequency unit is Hz, which it scales back to MHz or GHz.
 const MHZ = 1e6;
 
