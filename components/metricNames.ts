@@ -76,6 +76,12 @@ export const PIPELINE = {
         droppedEntries: "promtail_dropped_entries_total",
         requestDurationCount: "promtail_request_duration_seconds_count",
     },
+    /** Grafana Alloy's loki.write and loki.source.file components (same host, tenant and reason labels as Promtail's client). */
+    alloy: {
+        readLines: "loki_source_file_read_lines_total",
+        sentEntries: "loki_write_sent_entries_total",
+        droppedEntries: "loki_write_dropped_entries_total",
+    },
     /** Collector internal telemetry (OTel SDK Prometheus exporter: counters end in _total). */
     otelCollector: {
         receiverAcceptedSpans: "otelcol_receiver_accepted_spans_total",

@@ -151,6 +151,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                         dcgmExporter: this.dcgmExporter && { job: this.dcgmExporter.job },
                         otelCollector: this.otelCollector !== undefined,
                         promtail: this.promtail !== undefined,
+                        alloy: this.alloy !== undefined,
                         loki: this.loki !== undefined,
                         tempo: this.tempo !== undefined,
                     },

@@ -257,7 +257,14 @@ describe("receivers' credentials", () => {
             new Alerting("alerting", {
                 namespace: "observability",
                 settings: settings.alerts,
-                installed: { dcgmExporter: { job: "dcgm-exporter" }, otelCollector: true, promtail: true, loki: true, tempo: true },
+                installed: {
+                    dcgmExporter: { job: "dcgm-exporter" },
+                    otelCollector: true,
+                    promtail: true,
+                    alloy: false,
+                    loki: true,
+                    tempo: true,
+                },
                 alertmanagerConfigSecret: secretName,
                 monitoringCrds: prometheus.release,
             });

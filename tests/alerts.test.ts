@@ -19,6 +19,7 @@ const EVERYTHING: InstalledSubsystems = {
     dcgmExporter: { job: "dcgm-exporter" },
     otelCollector: true,
     promtail: true,
+    alloy: true,
     loki: true,
     tempo: true,
 };
@@ -113,6 +114,12 @@ const RECEIVER = (transport: string) => ({
     otel_scope_name: "go.opentelemetry.io/collector/receiver/receiverhelper",
 });
 const PROMTAIL = (pod: string, ip: string) => target("promtail-metrics", "promtail-metrics", pod, "promtail", "http-metrics", `${ip}:3101`);
+// Alloy's loki.write metrics also carry the component that wrote them.
+const ALLOY = (pod: string, ip: string) => ({
+    ...target("alloy", "alloy", pod, "alloy", "http-metrics", `${ip}:12345`),
+    component_id: "loki.write.loki",
+    component_path: "/",
+});
 const LOKI_PUSH_HOST = "loki.observability.svc.cluster.local:3100";
 const LOKI = { ...target("observability/loki", "loki", "loki-0", "loki", "http-metrics", "10.244.1.31:3100"), app_instance: "loki" };
 const TEMPO = target("tempo", "tempo", "tempo-0", "tempo", "tempo-prom-metrics", "10.244.1.32:3200");
@@ -495,6 +502,49 @@ const CASES: [string, PromtoolTest][] = [
         },
     ],
     [
+        "AlloyDroppingEntries fires when an Alloy pod keeps dropping entries, by reason",
+        {
+            interval: "1m",
+            input_series: [
+                series(
+                    metricNames.PIPELINE.alloy.droppedEntries,
+                    { host: LOKI_PUSH_HOST, reason: "ingester_error", ...ALLOY("alloy-q8r2t", "10.244.3.7") },
+                    "0+60x30",
+                ),
+                series(
+                    metricNames.PIPELINE.alloy.droppedEntries,
+                    { host: LOKI_PUSH_HOST, reason: "ingester_error", ...ALLOY("alloy-b7n4k", "10.244.4.8") },
+                    "0x30",
+                ),
+            ],
+            alert_rule_test: [
+                ...silentAt("AlloyDroppingEntries", "5m"),
+                {
+                    eval_time: "15m",
+                    alertname: "AlloyDroppingEntries",
+                    exp_alerts: [
+                        {
+                            exp_labels: {
+                                severity: "warning",
+                                namespace: "observability",
+                                pod: "alloy-q8r2t",
+                                host: LOKI_PUSH_HOST,
+                                reason: "ingester_error",
+                            },
+                            exp_annotations: {
+                                summary: "Alloy alloy-q8r2t drops log entries (ingester_error)",
+                                description:
+                                    `observability/alloy-q8r2t has been dropping log entries bound for ${LOKI_PUSH_HOST} for 10m ` +
+                                    "(1.00 entries/s, reason ingester_error), after retrying: those logs are lost. " +
+                                    "rate_limited or stream_limited: raise Loki's ingestion limits; ingester_error: check Loki's health and logs.",
+                            },
+                        },
+                    ],
+                },
+            ],
+        },
+    ],
+    [
         "LokiDiscardingSamples fires when Loki keeps refusing lines of a tenant, by reason",
         {
             interval: "1m",
@@ -725,7 +775,9 @@ describe("alert thresholds from config", () => {
 
 describe("alert rules per installed subsystem", () => {
     const alertsWith = (installed: Partial<InstalledSubsystems>) =>
-        rulesFor(undefined, { otelCollector: false, promtail: false, loki: false, tempo: false, ...installed }).map((r) => r.alert);
+        rulesFor(undefined, { otelCollector: false, promtail: false, alloy: false, loki: false, tempo: false, ...installed }).map(
+            (r) => r.alert,
+        );
 
     it.each([
         [
@@ -734,6 +786,7 @@ describe("alert rules per installed subsystem", () => {
         ],
         [{ otelCollector: true }, ["OtelCollectorExportFailing", "OtelCollectorRefusingSpans", "OtelCollectorQueueNearlyFull"]],
         [{ promtail: true }, ["PromtailDroppingEntries"]],
+        [{ alloy: true }, ["AlloyDroppingEntries"]],
         [{ loki: true }, ["LokiDiscardingSamples"]],
         [{ tempo: true }, ["TempoDiscardingSpans"]],
     ])("with only %j installed are exactly its own", (installed, alerts) => {

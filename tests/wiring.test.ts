@@ -135,6 +135,13 @@ describe("logs.shipper alloy", () => {
         expect(config).toMatch(/tenant_id\s*=\s*"tokkio"/);
     });
 
+    it("has its dropped entries alerted on instead of Promtail's", () => {
+        const rules = run.resources.find((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+        const alerts = rules?.inputs.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
+        expect(alerts).toContain("AlloyDroppingEntries");
+        expect(alerts).not.toContain("PromtailDroppingEntries");
+    });
+
     it("is let through to Loki by its NetworkPolicy", () => {
         const policy = run.resources.find(
             (r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && r.inputs.metadata.name === "allow-loki",

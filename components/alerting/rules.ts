@@ -23,6 +23,7 @@ export interface InstalledSubsystems {
     dcgmExporter?: { job: string };
     otelCollector: boolean;
     promtail: boolean;
+    alloy: boolean;
     loki: boolean;
     tempo: boolean;
 }
@@ -231,6 +232,24 @@ function promtailRules(t: AlertThresholds): AlertRule[] {
     ];
 }
 
+function alloyRules(t: AlertThresholds): AlertRule[] {
+    return [
+        lossRule(
+            "AlloyDroppingEntries",
+            PIPELINE.alloy.droppedEntries,
+            [PIPELINE_LABELS.namespace, PIPELINE_LABELS.pod, PIPELINE_LABELS.lokiHost, PIPELINE_LABELS.reason],
+            t.pipelineLossFor,
+            {
+                summary: "Alloy {{ $labels.pod }} drops log entries ({{ $labels.reason }})",
+                description:
+                    `{{ $labels.namespace }}/{{ $labels.pod }} has been dropping log entries bound for {{ $labels.host }} for ` +
+                    `${t.pipelineLossFor} (${PER_SECOND} entries/s, reason {{ $labels.reason }}), after retrying: those logs are lost. ` +
+                    "rate_limited or stream_limited: raise Loki's ingestion limits; ingester_error: check Loki's health and logs.",
+            },
+        ),
+    ];
+}
+
 function lokiRules(t: AlertThresholds): AlertRule[] {
     return [
         lossRule(
@@ -277,6 +296,7 @@ export function alertRuleGroups({ thresholds, installed }: AlertRulesInput): Ale
             rules: [
                 ...(installed.otelCollector ? collectorRules(thresholds) : []),
                 ...(installed.promtail ? promtailRules(thresholds) : []),
+                ...(installed.alloy ? alloyRules(thresholds) : []),
                 ...(installed.loki ? lokiRules(thresholds) : []),
                 ...(installed.tempo ? tempoRules(thresholds) : []),
             ],
