@@ -116,6 +116,13 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                 asChild,
             );
         }
+        // The telemetry pipeline's hops that are installed: their dashboards rows and loss alerts.
+        const pipeline = {
+            promtail: this.promtail !== undefined,
+            otelCollector: this.otelCollector !== undefined,
+            loki: this.loki !== undefined,
+            tempo: this.tempo !== undefined,
+        };
         if (this.grafana) {
             // Each dashboard only where what it shows is installed; Grafana's sidecar loads them.
             this.dashboards = new Dashboards(
@@ -126,14 +133,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                         gpu: this.dcgmExporter !== undefined && this.prometheus !== undefined,
                         // Span metrics exist only where Tempo's metrics generator has a Prometheus to write to.
                         spanMetrics: this.tempo !== undefined && this.prometheus !== undefined,
-                        pipeline: {
-                            namespace: config.namespace,
-                            metrics: this.prometheus !== undefined,
-                            promtail: this.promtail !== undefined,
-                            otelCollector: this.otelCollector !== undefined,
-                            loki: this.loki !== undefined,
-                            tempo: this.tempo !== undefined,
-                        },
+                        pipeline: { ...pipeline, namespace: config.namespace, metrics: this.prometheus !== undefined },
                     }),
                 },
                 asChild,
@@ -148,12 +148,9 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                     namespace: this.namespace,
                     settings: config.alerts,
                     installed: {
-                        dcgmExporter: this.dcgmExporter && { job: this.dcgmExporter.job },
-                        otelCollector: this.otelCollector !== undefined,
-                        promtail: this.promtail !== undefined,
+                        ...pipeline,
                         alloy: this.alloy !== undefined,
-                        loki: this.loki !== undefined,
-                        tempo: this.tempo !== undefined,
+                        dcgmExporter: this.dcgmExporter && { job: this.dcgmExporter.job },
                     },
                     alertmanagerConfigSecret: this.prometheus.alertmanagerConfigSecret,
                     monitoringCrds: this.prometheus.release,

@@ -213,42 +213,37 @@ function collectorRules(t: AlertThresholds): AlertRule[] {
     ];
 }
 
-function promtailRules(t: AlertThresholds): AlertRule[] {
-    return [
-        lossRule(
-            "PromtailDroppingEntries",
-            PIPELINE.promtail.droppedEntries,
-            [PIPELINE_LABELS.namespace, PIPELINE_LABELS.pod, PIPELINE_LABELS.lokiHost, PIPELINE_LABELS.reason],
-            t.pipelineLossFor,
-            {
-                summary: "Promtail {{ $labels.pod }} drops log entries ({{ $labels.reason }})",
-                description:
-                    `{{ $labels.namespace }}/{{ $labels.pod }} has been dropping log entries bound for {{ $labels.host }} for ` +
-                    `${t.pipelineLossFor} (${PER_SECOND} entries/s, reason {{ $labels.reason }}), after retrying: those logs are lost. ` +
-                    "rate_limited or stream_limited: raise Loki's ingestion limits; ingester_error: check Loki's health and logs; " +
-                    "line_too_long: the application logs lines longer than Loki accepts.",
-            },
-        ),
-    ];
+/** A log shipper that keeps dropping entries after its retries: those logs are lost. */
+function logShipperRule(alert: string, shipper: string, droppedEntries: string, t: AlertThresholds, advice: string): AlertRule {
+    return lossRule(
+        alert,
+        droppedEntries,
+        [PIPELINE_LABELS.namespace, PIPELINE_LABELS.pod, PIPELINE_LABELS.lokiHost, PIPELINE_LABELS.reason],
+        t.pipelineLossFor,
+        {
+            summary: `${shipper} {{ $labels.pod }} drops log entries ({{ $labels.reason }})`,
+            description:
+                `{{ $labels.namespace }}/{{ $labels.pod }} has been dropping log entries bound for {{ $labels.host }} for ` +
+                `${t.pipelineLossFor} (${PER_SECOND} entries/s, reason {{ $labels.reason }}), after retrying: those logs are lost. ` +
+                "rate_limited or stream_limited: raise Loki's ingestion limits; ingester_error: check Loki's health and logs" +
+                advice,
+        },
+    );
 }
 
-function alloyRules(t: AlertThresholds): AlertRule[] {
-    return [
-        lossRule(
-            "AlloyDroppingEntries",
-            PIPELINE.alloy.droppedEntries,
-            [PIPELINE_LABELS.namespace, PIPELINE_LABELS.pod, PIPELINE_LABELS.lokiHost, PIPELINE_LABELS.reason],
-            t.pipelineLossFor,
-            {
-                summary: "Alloy {{ $labels.pod }} drops log entries ({{ $labels.reason }})",
-                description:
-                    `{{ $labels.namespace }}/{{ $labels.pod }} has been dropping log entries bound for {{ $labels.host }} for ` +
-                    `${t.pipelineLossFor} (${PER_SECOND} entries/s, reason {{ $labels.reason }}), after retrying: those logs are lost. ` +
-                    "rate_limited or stream_limited: raise Loki's ingestion limits; ingester_error: check Loki's health and logs.",
-            },
-        ),
-    ];
-}
+const promtailRules = (t: AlertThresholds): AlertRule[] => [
+    logShipperRule(
+        "PromtailDroppingEntries",
+        "Promtail",
+        PIPELINE.promtail.droppedEntries,
+        t,
+        "; line_too_long: the application logs lines longer than Loki accepts.",
+    ),
+];
+
+const alloyRules = (t: AlertThresholds): AlertRule[] => [
+    logShipperRule("AlloyDroppingEntries", "Alloy", PIPELINE.alloy.droppedEntries, t, "."),
+];
 
 function lokiRules(t: AlertThresholds): AlertRule[] {
     return [
