@@ -81,6 +81,7 @@ export const PIPELINE = {
         readLines: "loki_source_file_read_lines_total",
         sentEntries: "loki_write_sent_entries_total",
         droppedEntries: "loki_write_dropped_entries_total",
+        requestDurationCount: "loki_write_request_duration_seconds_count",
     },
     /** Collector internal telemetry (OTel SDK Prometheus exporter: counters end in _total). */
     otelCollector: {

@@ -119,6 +119,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         // The telemetry pipeline's hops that are installed: their dashboards rows and loss alerts.
         const pipeline = {
             promtail: this.promtail !== undefined,
+            alloy: this.alloy !== undefined,
             otelCollector: this.otelCollector !== undefined,
             loki: this.loki !== undefined,
             tempo: this.tempo !== undefined,
@@ -149,7 +150,6 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                     settings: config.alerts,
                     installed: {
                         ...pipeline,
-                        alloy: this.alloy !== undefined,
                         dcgmExporter: this.dcgmExporter && { job: this.dcgmExporter.job },
                     },
                     alertmanagerConfigSecret: this.prometheus.alertmanagerConfigSecret,

@@ -14,7 +14,7 @@ import { ProgramRun, runUserProgram } from "./helpers/run";
 const EVERYTHING: StackDashboardsInput = {
     gpu: true,
     spanMetrics: true,
-    pipeline: { namespace: "observability", metrics: true, promtail: true, otelCollector: true, loki: true, tempo: true },
+    pipeline: { namespace: "observability", metrics: true, promtail: true, alloy: false, otelCollector: true, loki: true, tempo: true },
 };
 const ALL = stackDashboards(EVERYTHING);
 const byUid = (uid: string, dashboards = ALL): any => dashboards.find((d) => d.uid === uid)?.json;
@@ -368,6 +368,17 @@ describe("the observability pipeline dashboard", () => {
         }
     });
 
+    it("charts Alloy's read, sent, dropped and refused pushes when it is the log shipper", () => {
+        const withAlloy = pipeline({ promtail: false, alloy: true });
+        const used = new Set(queriesOf(withAlloy).flatMap((q) => (q.language === "promql" ? metricsIn(q.expr) : [])));
+        const { alloy } = metricNames.PIPELINE;
+        for (const metric of [alloy.readLines, alloy.sentEntries, alloy.droppedEntries, alloy.requestDurationCount])
+            expect(used).toContain(metric);
+        expect(JSON.stringify(withAlloy)).not.toMatch(/promtail_/);
+        const logs = contentPanels(withAlloy).find((p) => p.type === "logs");
+        expect(logs.targets[0].expr).toContain('container=~"alloy|opentelemetry-collector|loki|tempo"');
+    });
+
     it("shows only the installed components", () => {
         const withoutCollector = pipeline({ otelCollector: false });
         expect(JSON.stringify(withoutCollector)).not.toMatch(/otelcol_|opentelemetry-collector/);
@@ -389,7 +400,15 @@ describe("stackDashboards", () => {
     });
 
     it("leaves out the pipeline dashboard when none of the pipeline is installed", () => {
-        const nothing = { namespace: "observability", metrics: true, promtail: false, otelCollector: false, loki: false, tempo: false };
+        const nothing = {
+            namespace: "observability",
+            metrics: true,
+            promtail: false,
+            alloy: false,
+            otelCollector: false,
+            loki: false,
+            tempo: false,
+        };
         expect(uids({ pipeline: nothing })).toEqual(["gpu-fleet", "gpu-efficiency", "services-red"]);
     });
 });

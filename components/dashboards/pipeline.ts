@@ -46,6 +46,7 @@ export interface PipelineComponents {
     /** Prometheus scrapes the pipeline's metrics (every metric panel needs it). */
     metrics: boolean;
     promtail: boolean;
+    alloy: boolean;
     otelCollector: boolean;
     loki: boolean;
     tempo: boolean;
@@ -56,6 +57,7 @@ type Component = Exclude<keyof PipelineComponents, "namespace" | "metrics">;
 /** Container name of each component's pod, as its chart writes it (Promtail's `container` log label). */
 const CONTAINERS: Record<Component, string> = {
     promtail: "promtail", // grafana/promtail templates/_pod.tpl
+    alloy: "alloy", // grafana/alloy templates/containers/_agent.yaml
     otelCollector: "opentelemetry-collector", // open-telemetry/opentelemetry-collector templates/_pod.tpl: the chart name
     loki: "loki", // grafana-community/loki templates/_pod.tpl: "single-binary" renamed "loki"
     tempo: "tempo", // grafana-community/tempo templates/statefulset.yaml
@@ -71,6 +73,7 @@ const overRange = (metric: string) => orZero(aggregate("sum", increase(own.serie
 const sumOf = (terms: string[]) => terms.join(" + ");
 
 const promtail = PIPELINE.promtail;
+const alloy = PIPELINE.alloy;
 const otel = PIPELINE.otelCollector;
 const loki = PIPELINE.loki;
 const tempo = PIPELINE.tempo;
@@ -79,7 +82,11 @@ type Section = (b: dashboard.DashboardBuilder) => dashboard.DashboardBuilder;
 
 /** Totals lost over the time range, of the installed hops: the first thing to look at. */
 function losses(c: PipelineComponents): Section {
-    const logTerms = [...(c.promtail ? [overRange(promtail.droppedEntries)] : []), ...(c.loki ? [overRange(loki.discardedSamples)] : [])];
+    const logTerms = [
+        ...(c.promtail ? [overRange(promtail.droppedEntries)] : []),
+        ...(c.alloy ? [overRange(alloy.droppedEntries)] : []),
+        ...(c.loki ? [overRange(loki.discardedSamples)] : []),
+    ];
     const spanTerms = [
         ...(c.otelCollector
             ? [overRange(otel.receiverRefusedSpans), overRange(otel.exporterSendFailedSpans), overRange(otel.exporterEnqueueFailedSpans)]
@@ -94,7 +101,7 @@ function losses(c: PipelineComponents): Section {
                     {
                         title: "Log entries lost",
                         description:
-                            "Log entries Promtail dropped plus lines Loki discarded, over the time range (a line Loki refuses counts at both). Should be 0.",
+                            "Log entries the log shipper dropped plus lines Loki discarded, over the time range (a line Loki refuses counts at both). Should be 0.",
                         unit: units.Short,
                     },
                     sumOf(logTerms),
@@ -120,46 +127,54 @@ function losses(c: PipelineComponents): Section {
     };
 }
 
-const promtailRow: Section = (b) =>
-    b
-        .withRow(new dashboard.RowBuilder("Log shipper (Promtail)"))
-        .withPanel(
-            timeseries(
-                {
-                    title: "Log lines read and sent",
-                    description:
-                        "Lines Promtail read from pod log files and entries it delivered to Loki. Sent falling behind read means a backlog.",
-                    unit: units.CountsPerSecond,
-                },
-                query(perSecond(promtail.readLines), "read"),
-                query(perSecond(promtail.sentEntries), "sent"),
-            ).span(8),
-        )
-        .withPanel(
-            timeseries(
-                {
-                    title: "Log entries dropped",
-                    description:
-                        "Entries Promtail gave up on, by reason (rate limited by Loki, stream limit, line too long, or failed after every retry).",
-                    unit: units.CountsPerSecond,
-                },
-                query(perSecond(promtail.droppedEntries, [P.reason]), `{{${P.reason}}}`),
-            ).span(8),
-        )
-        .withPanel(
-            timeseries(
-                {
-                    title: "Failed pushes to Loki",
-                    description:
-                        "Push requests Loki did not accept, by HTTP status (-1: no answer). Promtail retries 429 and 5xx, then drops the batch.",
-                    unit: units.RequestsPerSecond,
-                },
-                query(
-                    sumBy([P.statusCode], rate(own.and(nre(P.statusCode, "2..")).series(promtail.requestDurationCount))),
-                    `{{${P.statusCode}}}`,
-                ),
-            ).span(8),
-        );
+/** The metrics a log shipper's row charts: Promtail's client and Alloy's loki.write share their labels. */
+interface ShipperMetrics {
+    readLines: string;
+    sentEntries: string;
+    droppedEntries: string;
+    requestDurationCount: string;
+}
+
+/** The log shipper's row: what it read, sent, dropped, and the pushes Loki refused. */
+const shipperRow =
+    (name: string, metrics: ShipperMetrics): Section =>
+    (b) =>
+        b
+            .withRow(new dashboard.RowBuilder(`Log shipper (${name})`))
+            .withPanel(
+                timeseries(
+                    {
+                        title: "Log lines read and sent",
+                        description: `Lines ${name} read from pod log files and entries it delivered to Loki. Sent falling behind read means a backlog.`,
+                        unit: units.CountsPerSecond,
+                    },
+                    query(perSecond(metrics.readLines), "read"),
+                    query(perSecond(metrics.sentEntries), "sent"),
+                ).span(8),
+            )
+            .withPanel(
+                timeseries(
+                    {
+                        title: "Log entries dropped",
+                        description: `Entries ${name} gave up on, by reason (rate limited by Loki, stream limit, line too long, or failed after every retry).`,
+                        unit: units.CountsPerSecond,
+                    },
+                    query(perSecond(metrics.droppedEntries, [P.reason]), `{{${P.reason}}}`),
+                ).span(8),
+            )
+            .withPanel(
+                timeseries(
+                    {
+                        title: "Failed pushes to Loki",
+                        description: `Push requests Loki did not accept, by HTTP status (-1: no answer). ${name} retries 429 and 5xx, then drops the batch.`,
+                        unit: units.RequestsPerSecond,
+                    },
+                    query(
+                        sumBy([P.statusCode], rate(own.and(nre(P.statusCode, "2..")).series(metrics.requestDurationCount))),
+                        `{{${P.statusCode}}}`,
+                    ),
+                ).span(8),
+            );
 
 const queueSize = aggregate("max", own.series(otel.exporterQueueSize), [P.exporter]);
 const queueCapacity = aggregate("max", own.series(otel.exporterQueueCapacity), [P.exporter]);
@@ -317,7 +332,8 @@ function errorLogs(c: PipelineComponents): Section {
 /** The observability pipeline dashboard, with a row per installed component; undefined when nothing of it is installed. */
 export function pipelineDashboard(c: PipelineComponents): DashboardSpec | undefined {
     const metricRows: [boolean, Section][] = [
-        [c.promtail, promtailRow],
+        [c.promtail, shipperRow("Promtail", promtail)],
+        [c.alloy, shipperRow("Alloy", alloy)],
         [c.otelCollector, otelCollectorRow],
         [c.loki, lokiRow],
         [c.tempo, tempoRow],
