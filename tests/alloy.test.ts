@@ -1,13 +1,12 @@
 // Grafana Alloy as the log shipper: the same pod logs, with the same labels, as Promtail ships in
 // this stack, from every node to Loki's push URL.
-import * as fs from "fs";
-import * as path from "path";
 import YAML from "yaml";
 import { alloyConfig, alloyValues } from "../components/alloy";
 import { promtailValues } from "../components/promtail";
 import { CHARTS, validateStackConfig } from "../config";
 import { helmReleases } from "../scripts/lib/mockEngine";
 import { runUserProgram } from "./helpers/run";
+import { chartFile } from "./helpers/shared";
 
 const PUSH_URL = "http://loki.observability.svc.cluster.local:3100/loki/api/v1/push";
 const settings = (logs: Record<string, unknown> = {}) => validateStackConfig({ logs: { shipper: "alloy", ...logs } }).logs;
@@ -165,9 +164,7 @@ function alloyRules(config: string): RelabelRule[] {
 
 /** Promtail's kubernetes-pods job as the pinned chart renders it, with this stack's extra rules. */
 function promtailRules(): RelabelRule[] {
-    const chartValues = YAML.parse(
-        fs.readFileSync(path.resolve(__dirname, `../../shared/charts/promtail-${CHARTS.promtail.version}/values.yaml`), "utf8"),
-    );
+    const chartValues = YAML.parse(chartFile(CHARTS.promtail, "values.yaml"));
     const { scrapeConfigs, common } = chartValues.config.snippets;
     // The job's own rules, less what its template adds: the scrape_job rule (addScrapeJobLabel is
     // off), then the common snippet and the extra rules, appended below in the template's order.

@@ -1,8 +1,6 @@
 // Helm ignores a values key the chart does not read, so a typo passes silently
 // (pulumi/pulumi-kubernetes#167). Every key the project sets must exist in the pinned chart's
 // default values.yaml (../shared/charts), unless it sits below a key the chart treats as free-form.
-import * as fs from "fs";
-import * as path from "path";
 import YAML from "yaml";
 import {
     alloyValues,
@@ -16,6 +14,7 @@ import {
 } from "../components";
 import { CHARTS, ChartPin, validateStackConfig } from "../config";
 import { HelmValues } from "../components/helm";
+import { chartFile } from "./helpers/shared";
 
 const config = validateStackConfig({ storageClass: "standard" });
 const base = { storageClass: "standard", serviceMonitors: true };
@@ -109,10 +108,8 @@ function undeclared(values: unknown, defaults: unknown, at: string[] = []): stri
 }
 
 describe.each(CASES)("values for %s", (chartName, pin, values) => {
-    const defaultsFile = path.resolve(__dirname, `../../shared/charts/${pin.chart}-${pin.version}/values.yaml`);
-
     it("are written against the pinned chart's real keys", () => {
-        const defaults = YAML.parse(fs.readFileSync(defaultsFile, "utf8"));
+        const defaults = YAML.parse(chartFile(pin, "values.yaml"));
         const unknown = undeclared(values, defaults).filter(
             (key) => !UNDECLARED[chartName].some((allowed) => key === allowed || key.startsWith(`${allowed}.`)),
         );

@@ -1,8 +1,7 @@
-import * as fs from "fs";
-import * as path from "path";
 import { dcgmExporterValues } from "../components/dcgmExporter";
 import { CHARTS, countersCsv, DEFAULT_DCGM_COUNTERS, validateStackConfig } from "../config";
 import { devStackConfig, runIndex, stackConfig, valuesOf } from "./helpers/run";
+import { chartFile } from "./helpers/shared";
 
 const values = (dcgmExporter: Record<string, unknown> = {}): any =>
     dcgmExporterValues({
@@ -53,12 +52,7 @@ describe("DCGM exporter values", () => {
 
 describe("the default counter list", () => {
     it("is the exporter's own default-counters.csv", () => {
-        const file = path.resolve(
-            __dirname,
-            `../../shared/charts/${CHARTS.dcgmExporter.chart}-${CHARTS.dcgmExporter.version}/default-counters.csv`,
-        );
-        const upstream = fs
-            .readFileSync(file, "utf8")
+        const upstream = chartFile(CHARTS.dcgmExporter, "default-counters.csv")
             .split("\n")
             .filter((line) => line.trim() && !line.startsWith("#"))
             .map((line) => line.split(",").map((part) => part.trim()))

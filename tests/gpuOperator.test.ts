@@ -1,13 +1,12 @@
 // Living with NVIDIA's GPU Operator: its DCGM exporter is scraped instead of installing ours, and
 // the GPU dashboards and alerts keep working on its metrics and labels.
-import * as fs from "fs";
-import * as path from "path";
 import { GPU_OPERATOR_EXPORTER } from "../components/dcgmExporter";
 import * as metricNames from "../components/metricNames";
 import { podSecurityLevel } from "../components/podSecurity";
-import { validateStackConfig } from "../config";
+import { CHARTS, validateStackConfig } from "../config";
 import { dcgmExporterJob } from "../scripts/verify/stackTargets";
 import { ProgramRun, releaseNames, runIndex, stackConfig } from "./helpers/run";
+import { chartFile } from "./helpers/shared";
 
 const OPERATOR = { dcgmExporter: { mode: "gpu-operator", gpuOperatorNamespace: "nvidia-gpu-operator" } };
 
@@ -76,9 +75,7 @@ describe("dcgmExporter.mode gpu-operator", () => {
 
 describe("the GPU Operator's counter list", () => {
     // The operator's exporter reads dcp-metrics-included.csv (its DCGM_EXPORTER_COLLECTORS default).
-    const file = path.resolve(__dirname, "../../shared/charts/dcgm-exporter-4.8.2/dcp-metrics-included.csv");
-    const exported = fs
-        .readFileSync(file, "utf8")
+    const exported = chartFile(CHARTS.dcgmExporter, "dcp-metrics-included.csv")
         .split("\n")
         .filter((line) => /^DCGM_FI_/.test(line))
         .map((line) => line.split(",")[0].trim());

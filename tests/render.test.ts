@@ -8,11 +8,12 @@ import YAML from "yaml";
 import { planStack, StackPlan } from "../scripts/plan";
 import { helmTemplateArgs, localChart } from "../scripts/render";
 import { PROJECT_DIR, RegisteredResource } from "./helpers/run";
+import { SHARED_HELM } from "./helpers/shared";
 
 const TSX = path.join(PROJECT_DIR, "node_modules/.bin/tsx");
 // A real Helm: HELM_BIN, else the shared wrapper beside the project (it uses a `helm` on PATH or
 // unpacks one from the npm registry on first use).
-const HELM = process.env.HELM_BIN || path.resolve(PROJECT_DIR, "../shared/tools/helm");
+const HELM = process.env.HELM_BIN || SHARED_HELM;
 // The wrapper runs $HELM_BIN when set: it must not find itself there.
 const { HELM_BIN: _ignored, ...envWithoutHelmBin } = process.env;
 
