@@ -5,7 +5,7 @@ import { LogsConfig } from "../config/logs";
 import { HelmValues } from "./helm";
 import { RESTRICTED_CONTAINER } from "./podSecurity";
 import { LOG_SHIPPER_RELEASE_NAMES } from "./releaseNames";
-import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
+import { chartPods, componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export interface AlloyArgs extends SubsystemArgs<LogsConfig> {
     /** Loki's push URL. */
@@ -15,7 +15,7 @@ export interface AlloyArgs extends SubsystemArgs<LogsConfig> {
 }
 
 /** Labels of Alloy's pods, as the chart's Service selects them (templates/_helpers.tpl alloy.selectorLabels). */
-export const alloyPods = (releaseName: string) => ({ "app.kubernetes.io/name": "alloy", "app.kubernetes.io/instance": releaseName });
+export const alloyPods = (releaseName: string) => chartPods(CHARTS.alloy, releaseName);
 
 const POD_LOGS_DIR = "/var/log/pods";
 // The image's own data directory; Alloy keeps every component's state under it, loki.source.file's

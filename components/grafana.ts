@@ -7,7 +7,7 @@ import { DatasourceUrls, grafanaDatasources } from "./datasources";
 import { HelmValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
 import { DEFAULT_RELEASE_NAMES } from "./releaseNames";
-import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
+import { chartPods, componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export interface GrafanaArgs extends SubsystemArgs<GrafanaConfig> {
     /** URLs of the installed backends; each becomes a datasource. */
@@ -28,7 +28,7 @@ const OIDC_SECRET_ENV = "GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET";
 const ADMIN_SECRET_KEYS = { user: "admin-user", password: "admin-password" } as const;
 
 /** Labels of Grafana's pods, as the chart's Service selects them. */
-export const grafanaPods = (releaseName: string) => ({ "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": releaseName });
+export const grafanaPods = (releaseName: string) => chartPods(CHARTS.grafana, releaseName);
 
 export interface GrafanaValuesInput extends ValuesInput<GrafanaConfig> {
     namespace: string;

@@ -5,7 +5,7 @@ import { LokiConfig } from "../config/loki";
 import { HelmValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
 import { DEFAULT_RELEASE_NAMES } from "./releaseNames";
-import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
+import { chartPods, componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export type LokiArgs = SubsystemArgs<LokiConfig>;
 
@@ -17,7 +17,7 @@ export const LOKI_PUSH_PATH = "/loki/api/v1/push";
 const DATA_DIR = "/var/loki";
 
 /** Labels of Loki's pods, as the chart's Service selects them. */
-export const lokiPods = (releaseName: string) => ({ "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": releaseName });
+export const lokiPods = (releaseName: string) => chartPods(CHARTS.loki, releaseName);
 
 const zeroReplicas = (...targets: string[]) => Object.fromEntries(targets.map((target) => [target, { replicas: 0 }]));
 

@@ -6,7 +6,7 @@ import { OtelCollectorConfig } from "../config/otelCollector";
 import { HelmValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
 import { DEFAULT_RELEASE_NAMES } from "./releaseNames";
-import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
+import { chartPods, componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export interface OtelCollectorArgs extends SubsystemArgs<OtelCollectorConfig> {
     /** Where traces go: Tempo's OTLP gRPC `host:port`. */
@@ -16,10 +16,7 @@ export interface OtelCollectorArgs extends SubsystemArgs<OtelCollectorConfig> {
 export const OTEL_COLLECTOR_PORTS = { otlpGrpc: 4317, otlpHttp: 4318, metrics: 8888, health: 13133 } as const;
 
 /** Labels of the collector's pods, as the chart's Service selects them. */
-export const otelCollectorPods = (releaseName: string) => ({
-    "app.kubernetes.io/name": "opentelemetry-collector",
-    "app.kubernetes.io/instance": releaseName,
-});
+export const otelCollectorPods = (releaseName: string) => chartPods(CHARTS.otelCollector, releaseName);
 
 /** The exporter that sends traces to Tempo (`otlp_grpc` is the exporter's current name; `otlp` is its deprecated alias). */
 export const TEMPO_EXPORTER = "otlp_grpc/tempo";

@@ -5,7 +5,7 @@ import { LogsConfig } from "../config/logs";
 import { HelmValues } from "./helm";
 import { RESTRICTED_CONTAINER } from "./podSecurity";
 import { LOG_SHIPPER_RELEASE_NAMES } from "./releaseNames";
-import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
+import { chartPods, componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export interface PromtailArgs extends SubsystemArgs<LogsConfig> {
     /** Loki's push URL. */
@@ -15,7 +15,7 @@ export interface PromtailArgs extends SubsystemArgs<LogsConfig> {
 }
 
 /** Labels of Promtail's pods, as the chart's Service selects them. */
-export const promtailPods = (releaseName: string) => ({ "app.kubernetes.io/name": "promtail", "app.kubernetes.io/instance": releaseName });
+export const promtailPods = (releaseName: string) => chartPods(CHARTS.promtail, releaseName);
 
 /** Helm values of the Promtail chart: a DaemonSet on every node pushing pod logs to Loki. */
 export function promtailValues(

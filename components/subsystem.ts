@@ -23,6 +23,15 @@ export interface SubsystemArgs<Settings> {
 /** Labels that select a subsystem's pods. */
 export type PodLabels = Record<string, string>;
 
+/**
+ * The labels a chart following Helm's conventions selects its pods by (its Services' selectors):
+ * the chart's name and the release's. The operator-managed pods of kube-prometheus-stack differ.
+ */
+export const chartPods = (pin: ChartPin, releaseName: string): PodLabels => ({
+    "app.kubernetes.io/name": pin.chart,
+    "app.kubernetes.io/instance": releaseName,
+});
+
 /** Arguments of a pure values function. */
 export interface ValuesInput<Settings> {
     settings: Settings;

@@ -6,7 +6,7 @@ import { TempoConfig } from "../config/tempo";
 import { HelmValues, mergeValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
 import { DEFAULT_RELEASE_NAMES } from "./releaseNames";
-import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
+import { chartPods, componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
 export interface TempoArgs extends SubsystemArgs<TempoConfig> {
     /**
@@ -19,7 +19,7 @@ export interface TempoArgs extends SubsystemArgs<TempoConfig> {
 export const TEMPO_PORTS = { otlpGrpc: 4317, otlpHttp: 4318, http: 3200 } as const;
 
 /** Labels of Tempo's pods, as the chart's Service selects them. */
-export const tempoPods = (releaseName: string) => ({ "app.kubernetes.io/name": "tempo", "app.kubernetes.io/instance": releaseName });
+export const tempoPods = (releaseName: string) => chartPods(CHARTS.tempo, releaseName);
 
 /** The metrics generator: service graphs and span metrics, with exemplars, remote-written to Prometheus. */
 export function metricsGeneratorValues(remoteWriteUrl: string): HelmValues {
