@@ -7,7 +7,6 @@ export const DCGM = {
     memCopyUtil: "DCGM_FI_DEV_MEM_COPY_UTIL",
     fbUsed: "DCGM_FI_DEV_FB_USED",
     fbFree: "DCGM_FI_DEV_FB_FREE",
-    fbReserved: "DCGM_FI_DEV_FB_RESERVED",
     gpuTemp: "DCGM_FI_DEV_GPU_TEMP",
     memoryTemp: "DCGM_FI_DEV_MEMORY_TEMP",
     powerUsage: "DCGM_FI_DEV_POWER_USAGE",
