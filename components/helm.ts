@@ -2,6 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import deepmerge from "deepmerge";
 import { ChartPin } from "../config/charts";
+import { MirrorConfig } from "../config/mirror";
+import { chartSource, mirrorValues } from "./mirror";
 
 export type HelmValues = Record<string, unknown>;
 
@@ -20,6 +22,8 @@ export interface ChartReleaseArgs {
     values: pulumi.Input<HelmValues>;
     /** The user's escape hatch, merged last. */
     extraValues: HelmValues;
+    /** Private registries every chart and image comes from. */
+    mirror?: MirrorConfig;
 }
 
 /**
@@ -31,12 +35,13 @@ export function installChart(name: string, args: ChartReleaseArgs, opts: pulumi.
         name,
         {
             name: args.releaseName,
-            chart: args.chart.chart,
+            ...chartSource(args.chart, args.mirror),
             version: args.chart.version,
-            repositoryOpts: { repo: args.chart.repo },
             namespace: args.namespace,
             createNamespace: false,
-            values: pulumi.output(args.values).apply((values) => mergeValues(values as HelmValues, args.extraValues)),
+            values: pulumi
+                .output(args.values)
+                .apply((values) => mergeValues(values as HelmValues, mirrorValues(args.chart, args.mirror), args.extraValues)),
             atomic: true,
             cleanupOnFail: true,
             timeout: 600,

@@ -2,12 +2,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../config/charts";
 import { LokiConfig } from "../config/loki";
+import { ObjectStorage } from "./objectStorage";
 import { HelmValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
 import { DEFAULT_RELEASE_NAMES } from "./releaseNames";
 import { chartPods, componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
 
-export type LokiArgs = SubsystemArgs<LokiConfig>;
+export interface LokiArgs extends SubsystemArgs<LokiConfig> {
+    /** The object store chunks and index live in; unset: the pod's own volume. */
+    objectStorage?: Pick<ObjectStorage, "store" | "ready">;
+}
 
 export const LOKI_HTTP_PORT = 3100;
 export const LOKI_GRPC_PORT = 9095;

@@ -9,6 +9,7 @@ import { DcgmExporter } from "./dcgmExporter";
 import { Grafana } from "./grafana";
 import { Loki } from "./loki";
 import { NetworkPolicies } from "./networkPolicies";
+import { ObjectStorage } from "./objectStorage";
 import { OtelCollector } from "./otelCollector";
 import { Prometheus } from "./prometheus";
 import { Promtail } from "./promtail";
@@ -38,6 +39,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
     readonly alerting?: Alerting;
     readonly dashboards?: Dashboards;
     readonly networkPolicies?: NetworkPolicies;
+    readonly objectStorage?: ObjectStorage;
 
     constructor(name: string, args: ObservabilityStackArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         const config = validateStackConfig(args);
@@ -67,8 +69,16 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         );
         this.namespace = namespace.metadata.name;
 
-        const common = { namespace: this.namespace, storageClass: config.storageClass };
+        const common = { namespace: this.namespace, storageClass: config.storageClass, mirror: config.mirror };
         const child = (subsystem: string) => `${name}-${subsystem}`;
+        const { provider } = config.objectStorage;
+        if (provider !== undefined && (config.loki.enabled || config.tempo.enabled)) {
+            this.objectStorage = new ObjectStorage(
+                child("object-storage"),
+                { ...common, settings: { ...config.objectStorage, provider } },
+                { parent: this },
+            );
+        }
 
         if (config.prometheus.enabled) {
             this.prometheus = new Prometheus(child("prometheus"), { ...common, settings: config.prometheus }, { parent: this });
@@ -76,11 +86,18 @@ export class ObservabilityStack extends pulumi.ComponentResource {
         // Monitors and rules need prometheus-operator's CRDs, which the Prometheus release installs.
         const monitored = { ...common, monitoringCrds: this.prometheus?.release };
         const asChild = { parent: this };
-        if (config.loki.enabled) this.loki = new Loki(child("loki"), { ...monitored, settings: config.loki }, asChild);
+        if (config.loki.enabled) {
+            this.loki = new Loki(child("loki"), { ...monitored, settings: config.loki, objectStorage: this.objectStorage }, asChild);
+        }
         if (config.tempo.enabled) {
             this.tempo = new Tempo(
                 child("tempo"),
-                { ...monitored, settings: config.tempo, metricsRemoteWriteUrl: this.prometheus?.remoteWriteUrl },
+                {
+                    ...monitored,
+                    settings: config.tempo,
+                    metricsRemoteWriteUrl: this.prometheus?.remoteWriteUrl,
+                    objectStorage: this.objectStorage,
+                },
                 asChild,
             );
         }

@@ -17,5 +17,8 @@ export const DEFAULT_RELEASE_NAMES: Readonly<Record<Subsystem, string>> = {
     grafana: "grafana",
 };
 
+/** The in-cluster object store's release name (objectStorage.provider minio). */
+export const MINIO_RELEASE_NAME = "minio";
+
 /** The log shipper's release name for each `logs.shipper`: the chart's own name. */
 export const LOG_SHIPPER_RELEASE_NAMES: Readonly<Record<LogsConfig["shipper"], string>> = { promtail: "promtail", alloy: "alloy" };

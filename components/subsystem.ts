@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ChartPin } from "../config/charts";
+import { MirrorConfig } from "../config/mirror";
 import { HelmValues, installChart } from "./helm";
 
 /** What every subsystem component takes besides its own settings. */
@@ -18,6 +19,8 @@ export interface SubsystemArgs<Settings> {
     monitoringCrds?: pulumi.Resource;
     /** Helm release name; every Service name of the release derives from it. */
     releaseName?: string;
+    /** Private registries every chart and image comes from (air-gapped clusters). */
+    mirror?: MirrorConfig;
 }
 
 /** Labels that select a subsystem's pods. */
@@ -75,6 +78,7 @@ export function installSubsystem<Settings extends { extraValues: HelmValues }>(
                 serviceMonitors: args.monitoringCrds !== undefined,
             }),
             extraValues: args.settings.extraValues,
+            mirror: args.mirror,
         },
         { parent: component, dependsOn: [...(args.monitoringCrds ? [args.monitoringCrds] : []), ...dependsOn] },
     );

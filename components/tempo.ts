@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../config/charts";
 import { goDuration } from "../config/formats";
 import { TempoConfig } from "../config/tempo";
+import { ObjectStorage } from "./objectStorage";
 import { HelmValues, mergeValues, releaseServiceUrl } from "./helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
 import { DEFAULT_RELEASE_NAMES } from "./releaseNames";
@@ -14,6 +15,8 @@ export interface TempoArgs extends SubsystemArgs<TempoConfig> {
      * service-graph and span metrics (request rate, errors, duration per service) written there.
      */
     metricsRemoteWriteUrl?: pulumi.Input<string>;
+    /** The object store trace blocks live in; unset: the pod's own volume. */
+    objectStorage?: Pick<ObjectStorage, "store" | "ready">;
 }
 
 export const TEMPO_PORTS = { otlpGrpc: 4317, otlpHttp: 4318, http: 3200 } as const;

@@ -8,6 +8,8 @@ const GRAFANA = "https://grafana.github.io/helm-charts";
 export const CHARTS = {
     loki: { chart: "loki", version: "18.11.0", repo: GRAFANA_COMMUNITY },
     tempo: { chart: "tempo", version: "2.2.4", repo: GRAFANA_COMMUNITY },
+    // Tempo 3 in microservices: distributors write to Kafka, block-builders and live-stores read it.
+    tempoDistributed: { chart: "tempo-distributed", version: "3.3.0", repo: GRAFANA_COMMUNITY },
     grafana: { chart: "grafana", version: "12.11.1", repo: GRAFANA_COMMUNITY },
     promtail: { chart: "promtail", version: "6.17.1", repo: GRAFANA },
     alloy: { chart: "alloy", version: "1.11.1", repo: GRAFANA },
@@ -26,6 +28,8 @@ export const CHARTS = {
         version: "4.8.2",
         repo: "https://nvidia.github.io/dcgm-exporter/helm-charts",
     },
+    // The version the Loki chart itself depends on; the in-cluster object store of on-prem clusters.
+    minio: { chart: "minio", version: "5.4.0", repo: "https://charts.min.io/" },
 } as const;
 
 export type ChartName = keyof typeof CHARTS;

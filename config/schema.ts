@@ -6,13 +6,17 @@ import { dnsLabel, dnsSubdomain } from "./formats";
 import { grafanaConfigSchema } from "./grafana";
 import { logsConfigSchema } from "./logs";
 import { lokiConfigSchema } from "./loki";
+import { mirrorConfigSchema } from "./mirror";
+import { objectStorageConfigSchema } from "./objectStorage";
 import { otelCollectorConfigSchema } from "./otelCollector";
+import { profileSchema } from "./profiles";
 import { prometheusConfigSchema } from "./prometheus";
 import { tempoConfigSchema } from "./tempo";
 
 /** The whole stack config: `gpu-observability:<key>` in Pulumi.<stack>.yaml, or ObservabilityStack's args. */
 export const stackConfigSchema = z
     .strictObject({
+        profile: profileSchema,
         namespace: dnsLabel.default("observability").describe("Namespace the stack creates and installs every release into."),
         storageClass: dnsSubdomain
             .optional()
@@ -26,6 +30,8 @@ export const stackConfigSchema = z
             })
             .prefault({})
             .describe("NetworkPolicies of the stack's namespace."),
+        objectStorage: objectStorageConfigSchema.prefault({}),
+        mirror: mirrorConfigSchema,
         loki: lokiConfigSchema.prefault({}),
         tempo: tempoConfigSchema.prefault({}),
         prometheus: prometheusConfigSchema.prefault({}),

@@ -1,14 +1,15 @@
 import { ConfigError, problemsOf } from "./errors";
+import { withProfileDefaults } from "./profiles";
 import { StackConfig, stackConfigSchema } from "./schema";
 
 export const PROJECT = "gpu-observability";
 
 /**
  * Validates a whole stack config and fills in its defaults, or throws one ConfigError listing every
- * problem. `keyPrefix` names keys the way the user wrote them: `gpu-observability:` for stack config.
+ * problem. The profile's defaults lie under the input: any key it sets wins. `keyPrefix` names keys the way the user wrote them: `gpu-observability:` for stack config.
  */
 export function validateStackConfig(input: unknown, keyPrefix = "", source = "ObservabilityStack args"): StackConfig {
-    const result = stackConfigSchema.safeParse(input ?? {}, { reportInput: true });
+    const result = stackConfigSchema.safeParse(withProfileDefaults(input ?? {}), { reportInput: true });
     if (!result.success) throw new ConfigError(problemsOf(result.error, keyPrefix, stackConfigSchema), source);
     return result.data;
 }

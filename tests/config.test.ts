@@ -86,7 +86,7 @@ const BAD_CONFIGS: [string, Record<string, unknown>, string, RegExp][] = [
         "an unknown top-level key",
         { lokii: {} },
         "gpu-observability:lokii",
-        /not a known key; allowed here: namespace, storageClass, networkPolicies, loki/,
+        /not a known key; allowed here: profile, namespace, storageClass, networkPolicies, objectStorage, mirror, loki/,
     ],
     ["an unknown subsystem key", { loki: { retension: "7d" } }, "gpu-observability:loki.retension", /allowed here: enabled, retention/],
     ["an invalid namespace", { namespace: "Observability" }, "gpu-observability:namespace", /not a valid name; use lower-case letters/],

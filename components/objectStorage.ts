@@ -1,0 +1,195 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { CHARTS } from "../config/charts";
+import { ObjectStorageConfig, ObjectStorageProvider } from "../config/objectStorage";
+import { HelmValues, installChart } from "./helm";
+import { MirrorConfig } from "../config/mirror";
+import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
+import { MINIO_RELEASE_NAME } from "./releaseNames";
+import { componentType, PodLabels } from "./subsystem";
+
+export const MINIO_API_PORT = 9000;
+
+/**
+ * Keys of the credentials Secret. Loki and Tempo take the S3 and Azure keys as environment
+ * variables (their S3 clients also read AWS_* from the environment); the GCS key is a file.
+ */
+export const CREDENTIAL_KEYS = {
+    s3AccessKeyId: "AWS_ACCESS_KEY_ID",
+    s3SecretAccessKey: "AWS_SECRET_ACCESS_KEY",
+    azureAccountKey: "AZURE_STORAGE_ACCOUNT_KEY",
+    gcsServiceAccountKey: "gcs-key.json",
+} as const;
+/** Where a consumer mounts the credentials Secret for the GCS key file. */
+export const GCS_KEY_MOUNT = "/var/secrets/object-storage";
+export const GCS_KEY_PATH = `${GCS_KEY_MOUNT}/${CREDENTIAL_KEYS.gcsServiceAccountKey}`;
+// The MinIO chart reads its root login from these keys of `existingSecret`.
+const MINIO_ROOT_KEYS = { user: "rootUser", password: "rootPassword" } as const;
+
+/** What Loki and Tempo need to reach the object store: everything but the secrets themselves. */
+export interface ObjectStore {
+    provider: ObjectStorageProvider;
+    buckets: ObjectStorageConfig["buckets"];
+    /** S3 API settings: provider s3, and minio (an S3 API in the namespace). */
+    s3?: { endpoint?: string; region?: string; insecure: boolean; forcePathStyle: boolean };
+    azure?: { accountName: string; endpointSuffix: string };
+    /** Secret in the stack's namespace holding the credentials at CREDENTIAL_KEYS; none with workload identity. */
+    credentialsSecret?: string;
+    /** Annotations of the consumers' service accounts (workload identity). */
+    serviceAccountAnnotations: Record<string, string>;
+}
+
+export interface ObjectStorageArgs {
+    namespace: pulumi.Input<string>;
+    settings: ObjectStorageConfig & { provider: ObjectStorageProvider };
+    storageClass?: string;
+    mirror?: MirrorConfig;
+    releaseName?: string;
+}
+
+/** Labels of MinIO's pods, as the chart's Service selects them (the chart predates app.kubernetes.io labels). */
+export const minioPods = (releaseName: string): PodLabels => ({ app: CHARTS.minio.chart, release: releaseName });
+
+/** The Secret the stack keeps object storage credentials in. */
+export const OBJECT_STORAGE_SECRET = "object-storage-credentials";
+
+/** How Loki and Tempo reach the store, given the settings (pure). */
+export function objectStoreFor(
+    settings: ObjectStorageArgs["settings"],
+    namespace: string,
+    releaseName: string,
+    secretName?: string,
+): ObjectStore {
+    const common = {
+        provider: settings.provider,
+        buckets: settings.buckets,
+        credentialsSecret: secretName,
+        serviceAccountAnnotations: settings.serviceAccountAnnotations,
+    };
+    switch (settings.provider) {
+        case "minio":
+            return {
+                ...common,
+                s3: {
+                    endpoint: `${releaseName}.${namespace}.svc.cluster.local:${MINIO_API_PORT}`,
+                    insecure: true,
+                    forcePathStyle: true,
+                    region: "us-east-1",
+                },
+            };
+        case "s3":
+            return {
+                ...common,
+                s3: {
+                    endpoint: settings.s3.endpoint,
+                    region: settings.s3.region,
+                    insecure: settings.s3.insecure,
+                    forcePathStyle: settings.s3.forcePathStyle,
+                },
+            };
+        case "azure":
+            return { ...common, azure: { accountName: settings.azure.accountName ?? "", endpointSuffix: settings.azure.endpointSuffix } };
+        case "gcs":
+            return common;
+    }
+}
+
+/** Helm values of the MinIO chart: the stack's buckets, root login from the credentials Secret. */
+export function minioValues(
+    settings: ObjectStorageArgs["settings"],
+    releaseName: string,
+    secretName: string,
+    storageClass?: string,
+): HelmValues {
+    const { minio } = settings;
+    const jobResources = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } };
+    return {
+        fullnameOverride: releaseName,
+        mode: minio.replicas === 1 ? "standalone" : "distributed",
+        replicas: minio.replicas,
+        existingSecret: secretName,
+        buckets: Object.values(settings.buckets).map((name) => ({ name, policy: "none", purge: false })),
+        persistence: { enabled: true, size: minio.storageSize, ...(storageClass ? { storageClass } : {}) },
+        resources: minio.resources,
+        securityContext: { enabled: true, ...restrictedPod(1000), fsGroupChangePolicy: "OnRootMismatch" },
+        containerSecurityContext: { enabled: true, ...RESTRICTED_CONTAINER },
+        makeBucketJob: {
+            resources: jobResources,
+            securityContext: { enabled: true, ...restrictedPod(1000) },
+            containerSecurityContext: { enabled: true, ...RESTRICTED_CONTAINER },
+        },
+        // The chart's own policy, user and service account jobs are not used: Loki and Tempo log in as root.
+        policies: [],
+        users: [],
+        svcaccts: [],
+        consoleService: { type: "ClusterIP" },
+    };
+}
+
+/**
+ * Where Loki and Tempo keep their data when it outgrows a volume: a cloud bucket (credentials in a
+ * Secret, or none with workload identity), or MinIO installed in the namespace.
+ */
+export class ObjectStorage extends pulumi.ComponentResource {
+    /** MinIO's release, with provider minio. */
+    readonly release?: k8s.helm.v3.Release;
+    /** Labels of MinIO's pods, for NetworkPolicies. */
+    readonly pods?: PodLabels;
+    /** What the stores' releases must wait for: the credentials Secret and MinIO. */
+    readonly ready: pulumi.Resource[] = [];
+    readonly store: pulumi.Output<ObjectStore>;
+
+    constructor(name: string, args: ObjectStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(componentType("ObjectStorage"), name, {}, opts);
+        const { settings } = args;
+        const releaseName = args.releaseName ?? MINIO_RELEASE_NAME;
+        const secretName = OBJECT_STORAGE_SECRET;
+        let secretData: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined;
+        if (settings.provider === "minio") {
+            const password = new random.RandomPassword(`${name}-minio`, { length: 40, special: false }, { parent: this });
+            const user = "gpu-observability";
+            secretData = {
+                [MINIO_ROOT_KEYS.user]: user,
+                [MINIO_ROOT_KEYS.password]: password.result,
+                [CREDENTIAL_KEYS.s3AccessKeyId]: user,
+                [CREDENTIAL_KEYS.s3SecretAccessKey]: password.result,
+            };
+        } else if (settings.credentials) {
+            secretData = Object.fromEntries(
+                Object.entries(settings.credentials).map(([key, value]) => [
+                    CREDENTIAL_KEYS[key as keyof typeof CREDENTIAL_KEYS],
+                    value as string,
+                ]),
+            );
+        }
+        const secret = secretData
+            ? new k8s.core.v1.Secret(
+                  `${name}-credentials`,
+                  { metadata: { name: secretName, namespace: args.namespace }, type: "Opaque", stringData: pulumi.secret(secretData) },
+                  { parent: this },
+              )
+            : undefined;
+        if (secret) this.ready.push(secret);
+        if (settings.provider === "minio") {
+            this.pods = minioPods(releaseName);
+            this.release = installChart(
+                `${name}-minio`,
+                {
+                    chart: CHARTS.minio,
+                    releaseName,
+                    namespace: args.namespace,
+                    values: minioValues(settings, releaseName, secretName, args.storageClass),
+                    extraValues: {},
+                    mirror: args.mirror,
+                },
+                { parent: this, dependsOn: this.ready },
+            );
+            this.ready.push(this.release);
+        }
+        this.store = pulumi
+            .output(args.namespace)
+            .apply((namespace) => objectStoreFor(settings, namespace, releaseName, secret ? secretName : undefined));
+        this.registerOutputs({ store: this.store });
+    }
+}
