@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GRAFANA_CONTAINER_PORT } from "./grafana";
 import { LOKI_GRPC_PORT, LOKI_HTTP_PORT, LOKI_MEMBERLIST_PORT } from "./loki";
+import { MINIO_API_PORT } from "./objectStorage";
 import { OTEL_COLLECTOR_PORTS } from "./otelCollector";
 import { ALERTMANAGER_CLUSTER_PORT, ALERTMANAGER_PORT, PROMETHEUS_PORT } from "./prometheus";
 import { componentType, PodLabels } from "./subsystem";
@@ -17,6 +18,8 @@ export interface StackPods {
     otelCollector?: PodLabels;
     prometheus?: PodLabels;
     alertmanager?: PodLabels;
+    /** The in-cluster object store and its bucket job. */
+    minio?: { server: PodLabels; bucketJob: PodLabels };
 }
 
 export interface NetworkPolicyOptions {
@@ -91,6 +94,12 @@ export function stackNetworkPolicies(pods: StackPods, options: NetworkPolicyOpti
     allow("allow-alertmanager", "Prometheus sends alerts, Grafana reads them, replicas gossip.", pods.alertmanager, [
         { from: [...podsOf(pods.prometheus), ...podsOf(pods.grafana)], ports: [ALERTMANAGER_PORT] },
         { from: podsOf(pods.alertmanager), ports: [ALERTMANAGER_CLUSTER_PORT], udpPorts: [ALERTMANAGER_CLUSTER_PORT] },
+    ]);
+    allow("allow-minio", "Loki and Tempo keep their data in MinIO; its bucket job and its own members reach it.", pods.minio?.server, [
+        {
+            from: [...podsOf(pods.loki), ...podsOf(pods.tempo), ...podsOf(pods.minio?.bucketJob), ...podsOf(pods.minio?.server)],
+            ports: [MINIO_API_PORT],
+        },
     ]);
     allow("allow-grafana", "People reach Grafana through the ingress controller.", pods.grafana, [
         {

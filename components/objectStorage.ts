@@ -15,15 +15,18 @@ export const MINIO_API_PORT = 9000;
  * Keys of the credentials Secret. Loki and Tempo take the S3 and Azure keys as environment
  * variables (their S3 clients also read AWS_* from the environment); the GCS key is a file.
  */
-export const CREDENTIAL_KEYS = {
-    s3AccessKeyId: "AWS_ACCESS_KEY_ID",
-    s3SecretAccessKey: "AWS_SECRET_ACCESS_KEY",
+export const CREDENTIAL_KEYS: Readonly<Record<keyof NonNullable<ObjectStorageConfig["credentials"]>, string>> = {
+    accessKeyId: "AWS_ACCESS_KEY_ID",
+    secretAccessKey: "AWS_SECRET_ACCESS_KEY",
     azureAccountKey: "AZURE_STORAGE_ACCOUNT_KEY",
     gcsServiceAccountKey: "gcs-key.json",
-} as const;
+};
 /** Where a consumer mounts the credentials Secret for the GCS key file. */
 export const GCS_KEY_MOUNT = "/var/secrets/object-storage";
 export const GCS_KEY_PATH = `${GCS_KEY_MOUNT}/${CREDENTIAL_KEYS.gcsServiceAccountKey}`;
+// MinIO and its client keep their configuration under the home directory, so their root
+// filesystem stays writable; everything else of the restricted profile applies.
+const MINIO_CONTAINER = { ...RESTRICTED_CONTAINER, readOnlyRootFilesystem: false };
 // The MinIO chart reads its root login from these keys of `existingSecret`.
 const MINIO_ROOT_KEYS = { user: "rootUser", password: "rootPassword" } as const;
 
@@ -48,8 +51,11 @@ export interface ObjectStorageArgs {
     releaseName?: string;
 }
 
-/** Labels of MinIO's pods, as the chart's Service selects them (the chart predates app.kubernetes.io labels). */
-export const minioPods = (releaseName: string): PodLabels => ({ app: CHARTS.minio.chart, release: releaseName });
+/** Labels of MinIO's pods, as the chart's Service selects them (the chart predates app.kubernetes.io labels), and of its bucket job's. */
+export const minioPods = (releaseName: string) => ({
+    server: { app: CHARTS.minio.chart, release: releaseName } as PodLabels,
+    bucketJob: { app: `${CHARTS.minio.chart}-job`, release: releaseName } as PodLabels,
+});
 
 /** The Secret the stack keeps object storage credentials in. */
 export const OBJECT_STORAGE_SECRET = "object-storage-credentials";
@@ -113,11 +119,13 @@ export function minioValues(
         persistence: { enabled: true, size: minio.storageSize, ...(storageClass ? { storageClass } : {}) },
         resources: minio.resources,
         securityContext: { enabled: true, ...restrictedPod(1000), fsGroupChangePolicy: "OnRootMismatch" },
-        containerSecurityContext: { enabled: true, ...RESTRICTED_CONTAINER },
+        containerSecurityContext: MINIO_CONTAINER,
+        // The bucket job runs once after each install or upgrade (a Helm hook), as the same user.
+        postJob: { securityContext: { enabled: true, ...restrictedPod(1000) } },
         makeBucketJob: {
             resources: jobResources,
-            securityContext: { enabled: true, ...restrictedPod(1000) },
-            containerSecurityContext: { enabled: true, ...RESTRICTED_CONTAINER },
+            securityContext: { enabled: true },
+            containerSecurityContext: MINIO_CONTAINER,
         },
         // The chart's own policy, user and service account jobs are not used: Loki and Tempo log in as root.
         policies: [],
@@ -135,7 +143,7 @@ export class ObjectStorage extends pulumi.ComponentResource {
     /** MinIO's release, with provider minio. */
     readonly release?: k8s.helm.v3.Release;
     /** Labels of MinIO's pods, for NetworkPolicies. */
-    readonly pods?: PodLabels;
+    readonly pods?: ReturnType<typeof minioPods>;
     /** What the stores' releases must wait for: the credentials Secret and MinIO. */
     readonly ready: pulumi.Resource[] = [];
     readonly store: pulumi.Output<ObjectStore>;
@@ -152,8 +160,8 @@ export class ObjectStorage extends pulumi.ComponentResource {
             secretData = {
                 [MINIO_ROOT_KEYS.user]: user,
                 [MINIO_ROOT_KEYS.password]: password.result,
-                [CREDENTIAL_KEYS.s3AccessKeyId]: user,
-                [CREDENTIAL_KEYS.s3SecretAccessKey]: password.result,
+                [CREDENTIAL_KEYS.accessKeyId]: user,
+                [CREDENTIAL_KEYS.secretAccessKey]: password.result,
             };
         } else if (settings.credentials) {
             secretData = Object.fromEntries(

@@ -189,6 +189,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                         otelCollector: this.otelCollector?.pods,
                         prometheus: this.prometheus?.prometheusPods,
                         alertmanager: this.prometheus?.alertmanagerPods,
+                        minio: this.objectStorage?.pods,
                     },
                     ingressControllerNamespace: config.grafana.ingress.enabled ? config.grafana.ingress.controllerNamespace : undefined,
                     externalGrafana: config.grafana.serviceType !== "ClusterIP",

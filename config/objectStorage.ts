@@ -97,7 +97,11 @@ export const objectStorageConfigSchema = z
             .strictObject({
                 storageSize: memoryQuantity.default("50Gi").describe("Size of each MinIO volume."),
                 replicas: z
-                    .union([z.literal(1), z.int().min(4).max(32)])
+                    .int()
+                    .refine((replicas) => replicas === 1 || (replicas >= 4 && replicas <= 32), {
+                        error: (issue) =>
+                            `${JSON.stringify(issue.input)} is not a MinIO size; use 1 (standalone) or 4 to 32 (distributed, erasure-coded across pods)`,
+                    })
                     .default(1)
                     .describe("1: one standalone MinIO. 4 or more: distributed MinIO with erasure coding across pods."),
                 resources: resourcesSchema({ requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } }),
