@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../config/charts";
 import { DcgmExporterConfig } from "../config/dcgmExporter";
-import { countersCsv } from "../config/dcgmCounters";
+import { countersCsv, dcgmCounterList } from "../config/dcgmCounters";
 import { HelmValues } from "./helm";
 import { RESTRICTED_CONTAINER } from "./podSecurity";
 import { DEFAULT_RELEASE_NAMES } from "./releaseNames";
@@ -54,14 +54,14 @@ export function gpuOperatorServiceMonitorSpec(operatorNamespace: string) {
     };
 }
 
-/** Helm values of NVIDIA's DCGM exporter chart: GPU nodes only, per-pod attribution, our counter list. */
+/** Helm values of NVIDIA's DCGM exporter chart: GPU nodes only, per-pod attribution, the configured counter list. */
 export function dcgmExporterValues({ settings, serviceMonitors, releaseName }: ValuesInput<DcgmExporterConfig>): HelmValues {
-    const counters = countersCsv(settings.counters);
+    const counters = countersCsv(dcgmCounterList(settings.counters));
     return {
         fullnameOverride: releaseName,
         nodeSelector: settings.nodeSelector,
         tolerations: settings.tolerations,
-        // The chart's built-in list is older than the exporter's own default: always pass ours.
+        // The chart's built-in list is older than the exporter's own default: always pass the configured one.
         customMetrics: counters,
         arguments: ["-f", COUNTERS_PATH],
         extraConfigMapVolumes: [

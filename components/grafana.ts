@@ -2,9 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { CHARTS } from "../config/charts";
-import { GrafanaConfig } from "../config/grafana";
+import { DEFAULT_SSL_MODE, GrafanaConfig, GrafanaDatabase } from "../config/grafana";
 import { DatasourceUrls, grafanaDatasources } from "./datasources";
 import { HelmValues, releaseServiceUrl } from "./helm";
+import { disruptionBudget, spreadAffinity, topologySpread } from "./placement";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
 import { DEFAULT_RELEASE_NAMES } from "./releaseNames";
 import { chartPods, componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
@@ -21,10 +22,16 @@ export const GRAFANA_CONTAINER_PORT = 3000;
 /** The label and annotation the dashboard sidecar loads ConfigMaps by. */
 export const DASHBOARD_LABEL = { key: "grafana_dashboard", value: "1" } as const;
 export const DASHBOARD_FOLDER_ANNOTATION = "grafana_folder";
-// The dashboard sidecar only copies ConfigMaps into a folder.
-const SIDECAR_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } };
-// Grafana reads any setting from GF_<SECTION>_<KEY>; the client secret arrives this way, from a Secret.
+/**
+ * The port Grafana's unified alerting gossips on, TCP and UDP: the chart declares it on the
+ * container (gossip-tcp, gossip-udp) and on its headless Service (templates/headless-service.yaml).
+ */
+export const GRAFANA_GOSSIP_PORT = 9094;
+// Grafana reads any setting from GF_<SECTION>_<KEY>; the secrets arrive this way, from Secrets.
 const OIDC_SECRET_ENV = "GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET";
+export const DATABASE_PASSWORD_ENV = "GF_DATABASE_PASSWORD";
+/** Where the database's CA certificate is mounted, and its key in the ConfigMap. */
+const DATABASE_CA = { dir: "/etc/grafana/database-ca", key: "ca.crt" } as const;
 const ADMIN_SECRET_KEYS = { user: "admin-user", password: "admin-password" } as const;
 
 /** Labels of Grafana's pods, as the chart's Service selects them. */
@@ -38,12 +45,93 @@ export interface GrafanaValuesInput extends ValuesInput<GrafanaConfig> {
     lokiTenant?: string;
     /** The Secret holding the OpenID Connect client secret, when OIDC login is on. */
     oidcSecretName?: string;
+    /** The Secret holding GF_DATABASE_PASSWORD, when Grafana uses an external database. */
+    databaseSecretName?: string;
+    /** The ConfigMap holding the database's CA certificate, when one is configured. */
+    databaseCaConfigMapName?: string;
+}
+
+/** Grafana's [database] section for an external database; the password comes from GF_DATABASE_PASSWORD. */
+export function grafanaDatabaseIni(db: GrafanaDatabase): Record<string, string> {
+    const sslMode = db.sslMode ?? DEFAULT_SSL_MODE[db.type];
+    return {
+        type: db.type,
+        host: db.host,
+        name: db.name,
+        user: db.user,
+        ssl_mode: sslMode,
+        ...(db.caCert ? { ca_cert_path: `${DATABASE_CA.dir}/${DATABASE_CA.key}` } : {}),
+        // MySQL's verifying TLS checks the certificate against this name (Grafana refuses it unset).
+        ...(db.type === "mysql" && sslMode === "true" ? { server_cert_name: db.host.replace(/:\d+$/, "") } : {}),
+    };
+}
+
+/**
+ * How Grafana's pods run: one pod on SQLite, or on an external database as many as configured,
+ * spread and budgeted, their unified alerting clustered.
+ */
+function grafanaTopology(input: GrafanaValuesInput): { values: HelmValues; ini: HelmValues } {
+    const { settings, storageClass, releaseName, namespace } = input;
+    if (!settings.database) {
+        // SQLite on a volume keeps users, preferences and annotations across restarts; Recreate,
+        // because a ReadWriteOnce volume cannot be mounted by the old and the new pod at once.
+        return {
+            values: {
+                replicas: settings.replicas,
+                persistence: { enabled: true, size: settings.storageSize, ...(storageClass ? { storageClassName: storageClass } : {}) },
+                deploymentStrategy: { type: "Recreate" },
+            },
+            ini: {},
+        };
+    }
+    const pods = grafanaPods(releaseName);
+    const budget = disruptionBudget(settings.replicas);
+    const clustered = settings.replicas > 1;
+    return {
+        values: {
+            replicas: settings.replicas,
+            // State lives in the database: no volume, and a rolling update keeps Grafana serving.
+            persistence: { enabled: false },
+            deploymentStrategy: { type: "RollingUpdate" },
+            affinity: spreadAffinity(pods),
+            topologySpreadConstraints: topologySpread(pods),
+            ...(budget ? { podDisruptionBudget: budget } : {}),
+            // The Service unified alerting's peers find each other through (templates/headless-service.yaml).
+            headlessService: clustered,
+            ...(input.databaseCaConfigMapName
+                ? {
+                      extraConfigmapMounts: [
+                          { name: "database-ca", mountPath: DATABASE_CA.dir, configMap: input.databaseCaConfigMapName, readOnly: true },
+                      ],
+                  }
+                : {}),
+        },
+        ini: {
+            database: grafanaDatabaseIni(settings.database),
+            // Unified alerting stays on although the stack alerts through Prometheus: it is Grafana's
+            // view of Prometheus' rules and Alertmanager's silences. Its replicas gossip so that a
+            // rule a user adds in Grafana notifies once and a silence holds in every replica; the
+            // headless Service's name resolves to every replica's pod IP.
+            ...(clustered
+                ? {
+                      unified_alerting: {
+                          ha_peers: `${releaseName}-headless.${namespace}.svc.cluster.local:${GRAFANA_GOSSIP_PORT}`,
+                          // Grafana expands ${POD_IP} from its environment; the chart sets POD_IP on the container.
+                          ha_listen_address: `\${POD_IP}:${GRAFANA_GOSSIP_PORT}`,
+                          ha_advertise_address: `\${POD_IP}:${GRAFANA_GOSSIP_PORT}`,
+                      },
+                  }
+                : {}),
+        },
+    };
 }
 
 /** Helm values of the Grafana chart: provisioned datasources, dashboards from labelled ConfigMaps. */
 export function grafanaValues(input: GrafanaValuesInput): HelmValues {
-    const { settings, storageClass, serviceMonitors, releaseName } = input;
+    const { settings, serviceMonitors, releaseName } = input;
     const { ingress } = settings;
+    const topology = grafanaTopology(input);
+    const envSecrets = [input.oidcSecretName, input.databaseSecretName].filter((name) => name !== undefined);
     return {
         fullnameOverride: releaseName,
         // The password stays in a Secret the stack creates; the chart only references it.
@@ -69,10 +157,11 @@ export function grafanaValues(input: GrafanaValuesInput): HelmValues {
                       },
                   }
                 : {}),
+            ...topology.ini,
         },
-        ...(input.oidcSecretName ? { envFromSecrets: [{ name: input.oidcSecretName }] } : {}),
+        ...(envSecrets.length ? { envFromSecrets: envSecrets.map((name) => ({ name })) } : {}),
         sidecar: {
-            resources: SIDECAR_RESOURCES,
+            resources: settings.sidecarResources,
             securityContext: RESTRICTED_CONTAINER,
             dashboards: {
                 enabled: true,
@@ -88,14 +177,7 @@ export function grafanaValues(input: GrafanaValuesInput): HelmValues {
             datasources: { enabled: false },
         },
         rbac: { namespaced: true },
-        // SQLite on a volume keeps users, preferences and annotations across restarts; Recreate,
-        // because a ReadWriteOnce volume cannot be mounted by the old and the new pod at once.
-        persistence: {
-            enabled: true,
-            size: settings.storageSize,
-            ...(storageClass ? { storageClassName: storageClass } : {}),
-        },
-        deploymentStrategy: { type: "Recreate" },
+        ...topology.values,
         // Its init container chowns the volume as root; fsGroup does the same without root.
         initChownData: { enabled: false },
         securityContext: restrictedPod(472),
@@ -147,28 +229,57 @@ export class Grafana extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const { oidc } = args.settings;
-        const oidcSecret = oidc.enabled
-            ? new k8s.core.v1.Secret(
-                  `${name}-oidc`,
+        const { oidc, database } = args.settings;
+        const secretOf = (suffix: string, env: string, value: string) =>
+            new k8s.core.v1.Secret(
+                `${name}-${suffix}`,
+                {
+                    metadata: { name: `${releaseName}-${suffix}`, namespace: args.namespace },
+                    type: "Opaque",
+                    stringData: pulumi.secret({ [env]: value }),
+                },
+                { parent: this },
+            );
+        const oidcSecret = oidc.enabled ? secretOf("oidc", OIDC_SECRET_ENV, oidc.clientSecret ?? "") : undefined;
+        const databaseSecret = database ? secretOf("database", DATABASE_PASSWORD_ENV, database.password) : undefined;
+        // A CA certificate is public: a ConfigMap, mounted where [database] ca_cert_path points.
+        const databaseCa = database?.caCert
+            ? new k8s.core.v1.ConfigMap(
+                  `${name}-database-ca`,
                   {
-                      metadata: { name: `${releaseName}-oidc`, namespace: args.namespace },
-                      type: "Opaque",
-                      stringData: pulumi.secret({ [OIDC_SECRET_ENV]: oidc.clientSecret ?? "" }),
+                      metadata: { name: `${releaseName}-database-ca`, namespace: args.namespace },
+                      data: { [DATABASE_CA.key]: database.caCert },
                   },
                   { parent: this },
               )
             : undefined;
+        const ownResources = [adminSecret, oidcSecret, databaseSecret, databaseCa].filter((r) => r !== undefined);
         this.release = installSubsystem(this, name, args, {
             chart: CHARTS.grafana,
             releaseName,
             values: (input) =>
                 pulumi
-                    .all([args.namespace, adminSecret.metadata.name, pulumi.output(args.datasources), oidcSecret?.metadata.name])
-                    .apply(([namespace, adminSecretName, datasources, oidcSecretName]) =>
-                        grafanaValues({ ...input, namespace, adminSecretName, datasources, lokiTenant: args.lokiTenant, oidcSecretName }),
+                    .all([
+                        args.namespace,
+                        adminSecret.metadata.name,
+                        pulumi.output(args.datasources),
+                        oidcSecret?.metadata.name,
+                        databaseSecret?.metadata.name,
+                        databaseCa?.metadata.name,
+                    ])
+                    .apply(([namespace, adminSecretName, datasources, oidcSecretName, databaseSecretName, databaseCaConfigMapName]) =>
+                        grafanaValues({
+                            ...input,
+                            namespace,
+                            adminSecretName,
+                            datasources,
+                            lokiTenant: args.lokiTenant,
+                            oidcSecretName,
+                            databaseSecretName,
+                            databaseCaConfigMapName,
+                        }),
                     ),
-            dependsOn: oidcSecret ? [adminSecret, oidcSecret] : [adminSecret],
+            dependsOn: ownResources,
         });
         this.url = releaseServiceUrl(this.release, GRAFANA_PORT);
         this.adminUser = pulumi.output(args.settings.adminUser);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { enabled, extraValues, resourcesSchema } from "./common";
-import { DEFAULT_DCGM_COUNTERS } from "./dcgmCounters";
+import { DCGM_COUNTER_SET_NAMES } from "./dcgmCounters";
 import { dnsLabel, labelKey, labelValue } from "./formats";
 
 const counterSchema = z.strictObject({
@@ -42,12 +42,25 @@ export const dcgmExporterConfigSchema = z
             .default([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }])
             .describe("Taints of GPU nodes the exporter tolerates."),
         counters: z
-            .array(counterSchema)
-            .min(1)
-            .default([...DEFAULT_DCGM_COUNTERS])
-            .describe("The DCGM fields exported (default: the exporter's own default list)."),
+            .union([z.enum(DCGM_COUNTER_SET_NAMES), z.array(counterSchema).min(1)], {
+                error: (issue) =>
+                    `${JSON.stringify(issue.input)} is neither a preset nor a counter list; use ${DCGM_COUNTER_SET_NAMES.map((n) => JSON.stringify(n)).join(", ")} or a list of { field, type, help }`,
+            })
+            // Lean in dev too: dev runs what production runs, so a dashboard or alert needing a
+            // field outside the list fails there first; default and full are one key away.
+            .default("lean")
+            .describe(
+                "The DCGM fields exported, a preset or a list of { field, type, help }. lean: the fields the stack's dashboards and alerts query plus those that explain a GPU incident (throttling, PCIe replays, remapped memory rows, driver version). default: the exporter's own default-counters.csv. full: every field the exporter's dcp-metrics-included.csv names, those it ships commented out included. A list must keep the fields the dashboards and alerts query.",
+            ),
+        // The exporter embeds the DCGM host engine: a 4.x exporter settles at 400-500 MiB working
+        // set on a long-running node, whatever its list (NVIDIA/dcgm-exporter#609,
+        // pytorch/ci-infra#1011: mostly native memory, so the lean list trims scrapes, not this).
+        // 384Mi reserves most of it and keeps a dev GPU node's DaemonSets within 300m / 640Mi:
+        // node-exporter 20m/32Mi + log shipper up to 60m/96Mi (Alloy and its reloader) + this
+        // 50m/384Mi = 130m/512Mi. Limit 1Gi: those reports' pods were OOM-killed at 512Mi.
+        // A scrape every 15 s takes a few millicores.
         resources: resourcesSchema({
-            requests: { cpu: "50m", memory: "256Mi" },
+            requests: { cpu: "50m", memory: "384Mi" },
             limits: { cpu: "500m", memory: "1Gi" },
         }),
         extraValues,

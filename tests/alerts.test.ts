@@ -9,7 +9,7 @@ import { parser } from "@prometheus-io/lezer-promql";
 import YAML from "yaml";
 import { alertRuleGroups, AlertRule, InstalledSubsystems } from "../components/alerting";
 import * as metricNames from "../components/metricNames";
-import { validateStackConfig } from "../config";
+import { dcgmCounterList, validateStackConfig } from "../config";
 import { AlertThresholds } from "../config/alerts";
 import { PROJECT_DIR } from "./helpers/run";
 
@@ -706,7 +706,7 @@ describe("alert expressions", () => {
     });
 
     it("use only DCGM fields the exporter is configured to export", () => {
-        const exported = DEFAULTS.dcgmExporter.counters.map((c) => c.field);
+        const exported = dcgmCounterList(DEFAULTS.dcgmExporter.counters).map((c) => c.field);
         const used = rulesFor()
             .flatMap((r) => metricsOf(r.expr))
             .filter((name) => name.startsWith("DCGM_"));

@@ -1,5 +1,6 @@
 // ObservabilityStack inside a user's own program: the same behaviour as the stack config, on the
 // cluster the user's provider points at.
+import { lokiConfigSchema } from "../config";
 import { helmReleases } from "../scripts/lib/mockEngine";
 import { runIndex, runUserProgram, stackConfig } from "./helpers/run";
 
@@ -47,11 +48,10 @@ describe("ObservabilityStack in a user's program", () => {
             const loki = new Loki("logs", {
                 namespace: "apps",
                 settings: {
-                    enabled: true,
+                    ...lokiConfigSchema.parse({}),
                     retention: "2d",
                     storageSize: "5Gi",
                     resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } },
-                    extraValues: {},
                 },
             });
             return { pushUrl: loki.pushUrl };

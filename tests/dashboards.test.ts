@@ -8,7 +8,7 @@ import { DATASOURCE_UIDS } from "../components/datasources";
 import { DASHBOARD_FOLDER_ANNOTATION, DASHBOARD_LABEL } from "../components/grafana";
 import * as metricNames from "../components/metricNames";
 import { DashboardSpec, stackDashboards, StackDashboardsInput } from "../components/dashboards";
-import { validateStackConfig } from "../config";
+import { dcgmCounterList, validateStackConfig } from "../config";
 import { ProgramRun, runUserProgram } from "./helpers/run";
 
 const EVERYTHING: StackDashboardsInput = {
@@ -205,7 +205,7 @@ describe("dashboard queries", () => {
     });
 
     it("use only DCGM fields the exporter is configured with by default", () => {
-        const configured = validateStackConfig({}).dcgmExporter.counters.map((c) => c.field);
+        const configured = dcgmCounterList(validateStackConfig({}).dcgmExporter.counters).map((c) => c.field);
         const dcgm = METRICS_USED.filter((m) => m.startsWith("DCGM_FI_"));
         expect(dcgm.length).toBeGreaterThan(5);
         expect(dcgm.filter((m) => !configured.includes(m))).toEqual([]);

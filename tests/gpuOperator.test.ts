@@ -94,6 +94,25 @@ describe("gpu-operator mode config", () => {
         ).toThrow(/dcgmExporter.counters: are set in mode gpu-operator/);
     });
 
+    it.each(["default", "full"])("refuses the counter preset %s, which only the operator's ClusterPolicy could choose", (preset) => {
+        expect(() => validateStackConfig({ dcgmExporter: { mode: "gpu-operator", counters: preset } })).toThrow(
+            new RegExp(`dcgmExporter.counters: is "${preset}" in mode gpu-operator, where the operator's exporter reads its own list`),
+        );
+    });
+
+    it("takes the production profile, whose counter preset is the default lean one", () => {
+        const production = validateStackConfig({
+            ...OPERATOR,
+            profile: "production",
+            loki: { mode: "monolithic" },
+            tempo: { mode: "monolithic" },
+            grafana: {
+                database: { type: "postgres", host: "grafana-db.example.internal:5432", name: "grafana", user: "grafana", password: "pw" },
+            },
+        });
+        expect(production.dcgmExporter).toMatchObject({ mode: "gpu-operator", counters: "lean" });
+    });
+
     it("refuses a stack without Prometheus to scrape the operator's exporter", () => {
         expect(() => validateStackConfig({ ...OPERATOR, prometheus: { enabled: false } })).toThrow(
             /dcgmExporter.mode: is gpu-operator while prometheus.enabled is false/,

@@ -1,9 +1,11 @@
 import YAML from "yaml";
 import { DATASOURCE_UIDS, grafanaDatasources } from "../components/datasources";
-import { DASHBOARD_LABEL, grafanaValues } from "../components/grafana";
+import { DASHBOARD_LABEL, grafanaPods, grafanaValues } from "../components/grafana";
+import { spreadAffinity, topologySpread } from "../components/placement";
 import { validateStackConfig } from "../config";
 import { isSecretEnvelope } from "../scripts/lib/secrets";
-import { devStackConfig, ProgramRun, runIndex, valuesOf } from "./helpers/run";
+import { releaseServing } from "./fixtures/renderedServices";
+import { devStackConfig, ProgramRun, runIndex, stackConfig, valuesOf } from "./helpers/run";
 
 const URLS = {
     prometheus: "http://kube-prometheus-stack-prometheus.observability.svc.cluster.local:9090",
@@ -11,16 +13,32 @@ const URLS = {
     loki: "http://loki.observability.svc.cluster.local:3100",
     tempo: "http://tempo.observability.svc.cluster.local:3200",
 };
-const values = (grafana: Record<string, unknown> = {}, storageClass?: string): any =>
+const values = (
+    grafana: Record<string, unknown> = {},
+    storageClass?: string,
+    extra: Partial<Parameters<typeof grafanaValues>[0]> = {},
+    config: Record<string, unknown> = {},
+): any =>
     grafanaValues({
-        settings: validateStackConfig({ grafana }).grafana,
+        settings: validateStackConfig({ ...config, grafana }).grafana,
         storageClass,
         serviceMonitors: true,
         releaseName: "grafana",
         namespace: "observability",
         adminSecretName: "grafana-admin",
         datasources: URLS,
+        ...extra,
     });
+const POSTGRES = {
+    type: "postgres",
+    host: "grafana-db.example.internal:5432",
+    name: "grafana",
+    user: "grafana",
+    password: "s3cr3t-db-password",
+};
+const CA_CERT = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ2E=\n-----END CERTIFICATE-----\n";
+/** A production-profile stack that validates without object storage or Kafka. */
+const PRODUCTION = { profile: "production", loki: { mode: "monolithic" }, tempo: { mode: "monolithic" } };
 
 describe("Grafana values", () => {
     it("take the admin credentials from a Secret, never as values", () => {
@@ -195,5 +213,132 @@ describe("the trace-to-metrics link", () => {
         const [, , tempo] = grafanaDatasources(URLS) as any[];
         for (const { query } of tempo.jsonData.tracesToMetrics.queries) expect(errorsIn(asGrafanaSends(query))).toBe(0);
         expect(errorsIn(asGrafanaSends("sum(rate(traces_spanmetrics_calls_total{$__tags}[5m])"))).toBeGreaterThan(0);
+    });
+});
+
+describe("Grafana without a database", () => {
+    it("runs one pod on SQLite, its volume kept, replaced with Recreate because the volume is ReadWriteOnce", () => {
+        const v = values();
+        expect(v).toMatchObject({ replicas: 1, persistence: { enabled: true }, deploymentStrategy: { type: "Recreate" } });
+        expect(v["grafana.ini"]).not.toHaveProperty("database");
+        expect(v).not.toHaveProperty("podDisruptionBudget");
+        expect(v.headlessService).toBeFalsy();
+    });
+});
+
+describe("Grafana on an external database", () => {
+    const replicated = (extra = {}) =>
+        values({ replicas: 2, database: POSTGRES, ...extra }, "standard", { databaseSecretName: "grafana-database" });
+
+    it("keeps its state in the configured PostgreSQL, over TLS unless told otherwise", () => {
+        expect(replicated()["grafana.ini"].database).toEqual({
+            type: "postgres",
+            host: "grafana-db.example.internal:5432",
+            name: "grafana",
+            user: "grafana",
+            ssl_mode: "require",
+        });
+        expect(values({ database: { ...POSTGRES, sslMode: "verify-full" } })["grafana.ini"].database.ssl_mode).toBe("verify-full");
+    });
+
+    it("verifies a MySQL server against the configured CA, mounted from a ConfigMap, by the server's host name", () => {
+        const v = values({ database: { ...POSTGRES, type: "mysql", host: "mysql.example.internal:3306", caCert: CA_CERT } }, undefined, {
+            databaseCaConfigMapName: "grafana-database-ca",
+        });
+        expect(v["grafana.ini"].database).toMatchObject({
+            type: "mysql",
+            ssl_mode: "true",
+            ca_cert_path: "/etc/grafana/database-ca/ca.crt",
+            server_cert_name: "mysql.example.internal",
+        });
+        expect(v.extraConfigmapMounts).toEqual([
+            { name: "database-ca", mountPath: "/etc/grafana/database-ca", configMap: "grafana-database-ca", readOnly: true },
+        ]);
+    });
+
+    it("takes the password from the database Secret as GF_DATABASE_PASSWORD, never from its values", () => {
+        const v = replicated();
+        expect(v.envFromSecrets).toEqual([{ name: "grafana-database" }]);
+        expect(JSON.stringify(v)).not.toContain(POSTGRES.password);
+    });
+
+    it("has no volume and rolls updates, pod by pod", () => {
+        expect(replicated()).toMatchObject({ persistence: { enabled: false }, deploymentStrategy: { type: "RollingUpdate" } });
+    });
+
+    it("runs the configured replicas spread over zones and nodes, a drain taking one at a time", () => {
+        const v = replicated();
+        expect(v.replicas).toBe(2);
+        expect(v.affinity).toEqual(spreadAffinity(grafanaPods("grafana")));
+        expect(v.topologySpreadConstraints).toEqual(topologySpread(grafanaPods("grafana")));
+        expect(v.podDisruptionBudget).toEqual({ maxUnavailable: 1 });
+    });
+
+    it("gives a single replica no disruption budget, which would block every drain", () => {
+        expect(values({ database: POSTGRES })).not.toHaveProperty("podDisruptionBudget");
+    });
+
+    it("clusters unified alerting over the chart's headless Service, so Grafana-managed alerts notify once", () => {
+        const v = replicated();
+        expect(v.headlessService).toBe(true);
+        const alerting = v["grafana.ini"].unified_alerting;
+        expect(alerting).toEqual({
+            ha_peers: "grafana-headless.observability.svc.cluster.local:9094",
+            ha_listen_address: "${POD_IP}:9094",
+            ha_advertise_address: "${POD_IP}:9094",
+        });
+        expect(releaseServing(alerting.ha_peers)).toBe("grafana");
+        expect(values({ database: POSTGRES })["grafana.ini"]).not.toHaveProperty("unified_alerting");
+    });
+
+    describe("in the stack", () => {
+        let run: ProgramRun;
+        beforeAll(async () => {
+            run = await runIndex(stackConfig({ grafana: { replicas: 2, database: { ...POSTGRES, caCert: CA_CERT } } }));
+        });
+
+        it("hands Grafana the password only inside a Kubernetes Secret, as a Pulumi secret", () => {
+            const secret = run.resources.find(
+                (r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata.name === "grafana-database",
+            );
+            expect(isSecretEnvelope(secret?.inputs.stringData)).toBe(true);
+            expect(secret?.inputs.stringData.value).toEqual({ GF_DATABASE_PASSWORD: POSTGRES.password });
+            expect(valuesOf(run, "grafana").envFromSecrets).toEqual([{ name: "grafana-database" }]);
+            const helmValues = JSON.stringify(
+                run.resources.filter((r) => r.type.startsWith("kubernetes:helm")).map((r) => r.inputs.values),
+            );
+            expect(helmValues).not.toContain(POSTGRES.password);
+        });
+
+        it("installs Grafana after its database Secret and CA ConfigMap", () => {
+            const grafana = run.resources.find((r) => r.type.startsWith("kubernetes:helm") && r.inputs?.name === "grafana");
+            const own = run.resources.filter((r) => ["grafana-database", "grafana-database-ca"].includes(r.inputs?.metadata?.name));
+            expect(own.map((r) => r.type).sort()).toEqual(["kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Secret"]);
+            for (const resource of own) expect(grafana?.dependencies).toContain(resource.urn);
+        });
+    });
+});
+
+describe("Grafana's containers", () => {
+    it("all have explicit CPU and memory requests and limits: Grafana and its dashboard sidecar", () => {
+        const v = values();
+        expect(v.resources).toEqual({ requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } });
+        expect(v.sidecar.resources).toEqual({ requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } });
+    });
+
+    it("include no init container: no volume chown, no dashboard download, no init-time sidecar", () => {
+        const v = values();
+        expect(v.initChownData).toEqual({ enabled: false });
+        expect(v).not.toHaveProperty("dashboards");
+        expect(v).not.toHaveProperty("extraInitContainers");
+        expect(v.sidecar.dashboards).not.toHaveProperty("initDashboards");
+        expect(v.sidecar.datasources).toEqual({ enabled: false });
+    });
+
+    it("are larger in the production profile, which runs two Grafanas on the database", () => {
+        const v = values({ database: POSTGRES }, undefined, {}, PRODUCTION);
+        expect(v.replicas).toBe(2);
+        expect(v.resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } });
+        expect(v.sidecar.resources).toEqual({ requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "200m", memory: "256Mi" } });
     });
 });

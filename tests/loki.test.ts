@@ -1,19 +1,50 @@
-import { lokiValues } from "../components/loki";
-import { validateStackConfig } from "../config";
-import { devStackConfig, ProgramRun, runIndex, stackConfig, valuesOf } from "./helpers/run";
+import { LOKI_CONTAINERS, lokiPods, lokiValues } from "../components/loki";
+import { objectStoreFor, OBJECT_STORAGE_SECRET } from "../components/objectStorage";
+import { lokiConfigSchema, PROFILE_DEFAULTS, validateStackConfig } from "../config";
+import { parseServiceAddress, releaseServing, RENDERED_SELECTORS, RENDERED_SERVICES } from "./fixtures/renderedServices";
+import { devStackConfig, ProgramRun, release, runIndex, stackConfig, valuesOf } from "./helpers/run";
 
-const settings = (loki: Record<string, unknown> = {}) => validateStackConfig({ loki }).loki;
-const values = (loki: Record<string, unknown> = {}, storageClass?: string): any =>
+type Input = Record<string, unknown>;
+
+const settings = (loki: Input = {}) => lokiConfigSchema.parse(loki);
+const values = (loki: Input = {}, storageClass?: string): any =>
     lokiValues({ settings: settings(loki), storageClass, serviceMonitors: true, releaseName: "loki" });
 
-describe("Loki values", () => {
+/** The store the ObjectStorage component hands Loki for this `objectStorage` config. */
+function storeFor(objectStorage: Input) {
+    const config = validateStackConfig({ objectStorage }).objectStorage;
+    const secret = config.provider === "minio" || config.credentials ? OBJECT_STORAGE_SECRET : undefined;
+    return objectStoreFor({ ...config, provider: config.provider! }, "observability", "minio", secret);
+}
+/** Loki's values on an object store: monolithic unless `loki` says otherwise. */
+const onStore = (objectStorage: Input, loki: Input = {}): any =>
+    lokiValues({ settings: settings(loki), storageClass: "standard", serviceMonitors: true, releaseName: "loki" }, storeFor(objectStorage));
+const scalable = (loki: Input = {}, objectStorage: Input = { provider: "minio" }) =>
+    onStore(objectStorage, { mode: "simple-scalable", ...loki });
+
+const MINIO = { provider: "minio" };
+const S3_KEYS = { provider: "s3", s3: { region: "eu-west-1" }, credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "s3cr3t-key" } };
+const S3_IRSA = {
+    provider: "s3",
+    s3: { region: "eu-west-1" },
+    serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/logs" },
+};
+const GCS_KEY = { provider: "gcs", credentials: { gcsServiceAccountKey: '{"type":"service_account"}' } };
+const AZURE_KEY = { provider: "azure", azure: { accountName: "gpulogs" }, credentials: { azureAccountKey: "YWNjb3VudC1rZXk=" } };
+const AZURE_IDENTITY = {
+    provider: "azure",
+    azure: { accountName: "gpulogs" },
+    serviceAccountAnnotations: { "azure.workload.identity/client-id": "00000000-0000-0000-0000-000000000000" },
+};
+const TARGETS = ["write", "read", "backend"] as const;
+const MICROSERVICES = ["ingester", "distributor", "querier", "queryFrontend", "queryScheduler", "indexGateway", "compactor", "ruler"];
+
+describe("Loki values (monolithic, the dev default)", () => {
     it("run Loki as one monolithic pod with every scalable target at zero", () => {
         const v = values();
         expect(v.deploymentMode).toBe("Monolithic");
         expect(v.singleBinary.replicas).toBe(1);
-        for (const target of ["backend", "read", "write", "ingester", "distributor", "querier", "queryFrontend", "compactor"]) {
-            expect(v[target].replicas).toBe(0);
-        }
+        for (const target of [...TARGETS, ...MICROSERVICES]) expect(v[target].replicas).toBe(0);
     });
 
     it("store chunks, index and write-ahead log on the filesystem of a PersistentVolumeClaim", () => {
@@ -44,6 +75,10 @@ describe("Loki values", () => {
         expect(values().loki.limits_config.retention_period).toBe("7d");
     });
 
+    it("write each stream once: one pod has nobody to replicate to", () => {
+        expect(values().loki.commonConfig.replication_factor).toBe(1);
+    });
+
     it("are single-tenant: no X-Scope-OrgID needed to push or query", () => {
         expect(values().loki.auth_enabled).toBe(false);
     });
@@ -61,8 +96,339 @@ describe("Loki values", () => {
         expect(v.singleBinary.resources).toEqual({ requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } });
     });
 
+    it("mount no service account token: Loki never calls the Kubernetes API", () => {
+        const v = values();
+        expect(v.defaults.automountServiceAccountToken).toBe(false);
+        expect(v.serviceAccount.automountServiceAccountToken).toBe(false);
+    });
+
     it("pin the Service names to the release name", () => {
         expect(lokiValues({ settings: settings(), serviceMonitors: false, releaseName: "logs" }).fullnameOverride).toBe("logs");
+    });
+});
+
+describe("Loki on object storage (any mode, once objectStorage.provider is set)", () => {
+    it("keep chunks, index and rules in the configured buckets, in monolithic mode too", () => {
+        const v = onStore({ ...MINIO, buckets: { lokiChunks: "gpu-logs", lokiRuler: "gpu-rules" } });
+        expect(v.deploymentMode).toBe("Monolithic");
+        expect(v.loki.storage).toMatchObject({ type: "s3", bucketNames: { chunks: "gpu-logs", ruler: "gpu-rules" } });
+    });
+
+    it.each([
+        ["s3", "s3", S3_KEYS],
+        ["minio", "s3", MINIO],
+        ["gcs", "gcs", GCS_KEY],
+        ["azure", "azure", AZURE_KEY],
+    ])(
+        "on %s: the schema's object store, the compactor's delete requests and the chart's storage type are %s",
+        (_provider, type, storage) => {
+            const v = onStore(storage);
+            expect(v.loki.storage.type).toBe(type);
+            expect(v.loki.schemaConfig.configs[0].object_store).toBe(type);
+            expect(v.loki.compactor.delete_request_store).toBe(type);
+        },
+    );
+
+    it("speak S3 to the in-cluster MinIO: its Service, plain HTTP, path-style buckets", () => {
+        expect(onStore(MINIO).loki.storage.s3).toMatchObject({
+            endpoint: "minio.observability.svc.cluster.local:9000",
+            insecure: true,
+            s3ForcePathStyle: true,
+            region: "us-east-1",
+        });
+    });
+
+    it("pass an S3 store's region, endpoint, TLS and addressing style through", () => {
+        const v = onStore({
+            ...S3_KEYS,
+            s3: { endpoint: "s3.example.internal:9000", region: "eu-west-1", insecure: true, forcePathStyle: true },
+        });
+        expect(v.loki.storage.s3).toMatchObject({
+            endpoint: "s3.example.internal:9000",
+            region: "eu-west-1",
+            insecure: true,
+            s3ForcePathStyle: true,
+        });
+        expect(onStore(S3_IRSA).loki.storage.s3).not.toHaveProperty("endpoint");
+    });
+
+    it("take S3 keys from the credentials Secret as environment variables, never into the values", () => {
+        const v = onStore(S3_KEYS);
+        expect(JSON.stringify(v)).not.toMatch(/AKIAEXAMPLE|s3cr3t-key/);
+        expect(v.loki.storage.s3).toMatchObject({ accessKeyId: "${AWS_ACCESS_KEY_ID}", secretAccessKey: "${AWS_SECRET_ACCESS_KEY}" });
+        expect(v.defaults.extraEnv).toEqual([
+            { name: "AWS_ACCESS_KEY_ID", valueFrom: { secretKeyRef: { name: OBJECT_STORAGE_SECRET, key: "AWS_ACCESS_KEY_ID" } } },
+            { name: "AWS_SECRET_ACCESS_KEY", valueFrom: { secretKeyRef: { name: OBJECT_STORAGE_SECRET, key: "AWS_SECRET_ACCESS_KEY" } } },
+        ]);
+    });
+
+    it("give the credentials to every Loki pod: the chart's `defaults`, which the single binary and each target read", () => {
+        for (const v of [onStore(S3_KEYS), scalable({}, S3_KEYS)]) {
+            expect(v.defaults.extraEnv).toHaveLength(2);
+            for (const workload of ["singleBinary", ...TARGETS]) expect(v[workload].extraEnv).toBeUndefined();
+        }
+    });
+
+    it("mount a GCS key file from the Secret and point GOOGLE_APPLICATION_CREDENTIALS at it", () => {
+        const v = onStore(GCS_KEY);
+        expect(v.defaults.extraVolumes).toEqual([
+            {
+                name: "object-storage-credentials",
+                secret: { secretName: OBJECT_STORAGE_SECRET, items: [{ key: "gcs-key.json", path: "gcs-key.json" }] },
+            },
+        ]);
+        expect(v.defaults.extraVolumeMounts).toEqual([
+            { name: "object-storage-credentials", mountPath: "/var/secrets/object-storage", readOnly: true },
+        ]);
+        expect(v.defaults.extraEnv).toEqual([
+            { name: "GOOGLE_APPLICATION_CREDENTIALS", value: "/var/secrets/object-storage/gcs-key.json" },
+        ]);
+        expect(JSON.stringify(v)).not.toMatch(/service_account/);
+    });
+
+    it("reach Azure Blob with the account key from the Secret, or with workload identity's federated token", () => {
+        const key = onStore(AZURE_KEY);
+        expect(key.loki.storage.azure).toEqual({
+            accountName: "gpulogs",
+            endpointSuffix: "blob.core.windows.net",
+            accountKey: "${AZURE_STORAGE_ACCOUNT_KEY}",
+        });
+        expect(key.defaults.extraEnv[0].valueFrom.secretKeyRef).toEqual({ name: OBJECT_STORAGE_SECRET, key: "AZURE_STORAGE_ACCOUNT_KEY" });
+        expect(onStore(AZURE_IDENTITY).loki.storage.azure).toEqual({
+            accountName: "gpulogs",
+            endpointSuffix: "blob.core.windows.net",
+            useFederatedToken: true,
+        });
+    });
+
+    it("with workload identity: annotate the service account every Loki pod runs as, and mount its token", () => {
+        for (const v of [onStore(S3_IRSA), scalable({}, S3_IRSA)]) {
+            expect(v.serviceAccount).toEqual({
+                automountServiceAccountToken: true,
+                annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/logs" },
+            });
+            expect(v.defaults.automountServiceAccountToken).toBe(true);
+            expect(v.defaults.extraEnv).toBeUndefined();
+            expect(v.loki.storage.s3).not.toHaveProperty("accessKeyId");
+        }
+    });
+
+    it("label pods for Azure's workload identity webhook, which only mutates pods that ask", () => {
+        expect(onStore(AZURE_IDENTITY).defaults.podLabels).toEqual({ "azure.workload.identity/use": "true" });
+        expect(onStore(S3_IRSA).defaults.podLabels).toBeUndefined();
+        expect(onStore(AZURE_KEY).defaults.podLabels).toBeUndefined();
+    });
+
+    it("mount no token without workload identity, the backend target included (its chart default mounts one)", () => {
+        const v = scalable({}, S3_KEYS);
+        expect(v.defaults.automountServiceAccountToken).toBe(false);
+        expect(v.backend.automountServiceAccountToken).toBe(false);
+        expect(scalable({}, S3_IRSA).backend.automountServiceAccountToken).toBe(true);
+    });
+});
+
+describe("Loki in simple-scalable mode (the production default)", () => {
+    it("run write, read and backend targets, with the single binary and the microservices at zero", () => {
+        const v = scalable();
+        expect(v.deploymentMode).toBe("SimpleScalable");
+        expect(v.singleBinary.replicas).toBe(0);
+        for (const target of MICROSERVICES) expect(v[target].replicas).toBe(0);
+        expect({ write: v.write.replicas, read: v.read.replicas, backend: v.backend.replicas }).toEqual({ write: 3, read: 2, backend: 2 });
+    });
+
+    it("take each target's replicas from config", () => {
+        const v = scalable({ simpleScalable: { write: { replicas: 5 }, read: { replicas: 4 }, backend: { replicas: 3 } } });
+        expect({ write: v.write.replicas, read: v.read.replicas, backend: v.backend.replicas }).toEqual({ write: 5, read: 4, backend: 3 });
+    });
+
+    it.each([
+        [1, 1],
+        [2, 1],
+        [3, 3],
+        [6, 3],
+    ])("with %d write pods, write each stream to %d of them (never more copies than write pods)", (writes, factor) => {
+        const v = scalable({ simpleScalable: { write: { replicas: writes } } });
+        expect(v.loki.commonConfig.replication_factor).toBe(factor);
+        expect(v.write.replicas).toBeGreaterThanOrEqual(v.loki.commonConfig.replication_factor);
+    });
+
+    it("size every target's container from config, requests and limits", () => {
+        const v = scalable({ simpleScalable: { read: { resources: { limits: { memory: "3Gi" } } } } });
+        expect(v.read.resources).toEqual({ requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "3Gi" } });
+        for (const target of TARGETS) {
+            expect(v[target].resources).toEqual({
+                requests: { cpu: expect.any(String), memory: expect.any(String) },
+                limits: { cpu: expect.any(String), memory: expect.any(String) },
+            });
+        }
+    });
+
+    it("give each write pod (write-ahead log) and backend pod (compactor, ruler) a volume; read pods keep only caches", () => {
+        const v = scalable({ storageSize: "30Gi" });
+        expect(v.write.persistence).toEqual({ volumeClaimsEnabled: true, size: "30Gi", storageClass: "standard" });
+        expect(v.backend.persistence).toEqual({ enabled: true, size: "30Gi", storageClass: "standard" });
+        expect(v.read.persistence).toBeUndefined();
+    });
+
+    it("spread each target's pods over zones and nodes, preferring rather than requiring separate nodes", () => {
+        const v = scalable();
+        const selectors = {
+            write: RENDERED_SELECTORS.lokiWrite,
+            read: RENDERED_SELECTORS.lokiRead,
+            backend: RENDERED_SELECTORS.lokiBackend,
+        };
+        for (const target of TARGETS) {
+            const anti = v[target].affinity.podAntiAffinity;
+            // The chart's default is a required term per node: it must be cleared, not merged with ours.
+            expect(anti.requiredDuringSchedulingIgnoredDuringExecution).toEqual([]);
+            expect(anti.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm).toEqual({
+                topologyKey: "kubernetes.io/hostname",
+                labelSelector: { matchLabels: selectors[target] },
+            });
+            expect(
+                v[target].topologySpreadConstraints.map((c: any) => [c.topologyKey, c.whenUnsatisfiable, c.labelSelector.matchLabels]),
+            ).toEqual([
+                ["topology.kubernetes.io/zone", "ScheduleAnyway", selectors[target]],
+                ["kubernetes.io/hostname", "ScheduleAnyway", selectors[target]],
+            ]);
+        }
+    });
+
+    it("let a drain take one pod of a target at a time, and put no budget on a lone pod (it would block the drain)", () => {
+        const v = scalable({ simpleScalable: { backend: { replicas: 1 } } });
+        expect(v.write.podDisruptionBudget).toEqual({ enabled: true, maxUnavailable: 1 });
+        expect(v.read.podDisruptionBudget).toEqual({ enabled: true, maxUnavailable: 1 });
+        expect(v.backend.podDisruptionBudget).toEqual({ enabled: false });
+    });
+
+    it("keep memcached off and the in-process caches capped", () => {
+        const v = scalable();
+        for (const part of ["memcached", "chunksCache", "resultsCache", "gateway"]) expect(v[part].enabled).toBe(false);
+        expect(v.loki.structuredConfig.query_range.results_cache.cache.embedded_cache.max_size_mb).toBe(64);
+    });
+
+    it("name the containers after their targets, for log queries over Loki's own pods", () => {
+        expect(LOKI_CONTAINERS["simple-scalable"]).toEqual(["write", "read", "backend"]);
+        expect(LOKI_CONTAINERS.monolithic).toEqual(["loki"]);
+    });
+
+    it("refuse to render without an object store, which the targets share", () => {
+        expect(() => values({ mode: "simple-scalable" })).toThrow(/simple-scalable keeps chunks in object storage/);
+    });
+});
+
+describe("Loki ingestion limits", () => {
+    it("are Loki's own defaults in dev, written as limits_config keys", () => {
+        expect(values().loki.limits_config).toEqual({
+            retention_period: "7d",
+            ingestion_rate_mb: 4,
+            ingestion_burst_size_mb: 6,
+            per_stream_rate_limit: "3MB",
+            per_stream_rate_limit_burst: "15MB",
+            max_global_streams_per_user: 5000,
+        });
+    });
+
+    it("take every limit from config", () => {
+        const v = values({
+            limits: { ingestionRate: "10Mi", ingestionBurst: "20Mi", perStreamRate: "1500k", perStreamBurst: "8Mi", maxStreams: 12000 },
+        });
+        expect(v.loki.limits_config).toMatchObject({
+            ingestion_rate_mb: 10,
+            ingestion_burst_size_mb: 20,
+            // Not a whole MiB (Loki's MB): written in bytes.
+            per_stream_rate_limit: "1500000B",
+            per_stream_rate_limit_burst: "8MB",
+            max_global_streams_per_user: 12000,
+        });
+    });
+});
+
+describe("the production profile's Loki", () => {
+    // The profile's Loki input, validated as the stack validates it (other subsystems' production rules aside).
+    const production = lokiConfigSchema.parse(PROFILE_DEFAULTS.production.loki);
+
+    it("is simple-scalable, keeps a month of logs, and raises the ingestion limits for a fleet", () => {
+        expect(production.mode).toBe("simple-scalable");
+        expect(production.retention).toBe("30d");
+        expect(production.limits).toEqual({
+            ingestionRate: "16Mi",
+            ingestionBurst: "32Mi",
+            perStreamRate: "5Mi",
+            perStreamBurst: "20Mi",
+            maxStreams: 25000,
+        });
+    });
+
+    it("sizes every target above the dev defaults, requests and limits", () => {
+        const dev = settings().simpleScalable;
+        expect(production.simpleScalable.write.resources).toEqual({
+            requests: { cpu: "500m", memory: "2Gi" },
+            limits: { cpu: "2", memory: "4Gi" },
+        });
+        for (const target of TARGETS) {
+            expect(production.simpleScalable[target].resources).not.toEqual(dev[target].resources);
+        }
+    });
+
+    it("leaves replicas to the mode, so production with loki.mode: monolithic stays valid", () => {
+        const monolithic = lokiConfigSchema.parse({ ...PROFILE_DEFAULTS.production.loki, mode: "monolithic" });
+        expect(monolithic.mode).toBe("monolithic");
+        expect(TARGETS.map((target) => monolithic.simpleScalable[target].replicas)).toEqual([undefined, undefined, undefined]);
+    });
+});
+
+describe("bad Loki config", () => {
+    it.each<[string, Input, string, RegExp]>([
+        [
+            "simple-scalable without object storage",
+            { loki: { mode: "simple-scalable" } },
+            "loki.mode",
+            /is simple-scalable, but that mode keeps chunks in object storage; set objectStorage.provider \(s3, gcs, azure or minio\) or use loki.mode: monolithic/,
+        ],
+        [
+            "the production profile without object storage",
+            { profile: "production", tempo: { mode: "monolithic" } },
+            "loki.mode",
+            /set objectStorage.provider/,
+        ],
+        [
+            "replicas in monolithic mode",
+            { loki: { simpleScalable: { write: { replicas: 3 } } } },
+            "loki.simpleScalable.write.replicas",
+            /is set, but loki.mode is monolithic, which runs Loki as one pod; remove it, or set loki.mode: simple-scalable/,
+        ],
+        [
+            "no write pod",
+            { loki: { mode: "simple-scalable", simpleScalable: { write: { replicas: 0 } } }, objectStorage: MINIO },
+            "loki.simpleScalable.write.replicas",
+            /the minimum is 1/,
+        ],
+        [
+            "an ingestion burst below the rate",
+            { loki: { limits: { ingestionRate: "8Mi", ingestionBurst: "4Mi" } } },
+            "loki.limits.ingestionBurst",
+            /4Mi is less than ingestionRate 8Mi; the burst must be at least the rate/,
+        ],
+        [
+            "a stream burst below its rate",
+            { loki: { limits: { perStreamRate: "20Mi" } } },
+            "loki.limits.perStreamBurst",
+            /15Mi is less than perStreamRate 20Mi/,
+        ],
+        ["a stream limit that is not a count", { loki: { limits: { maxStreams: 1.5 } } }, "loki.limits.maxStreams", /int/],
+        [
+            "a rate that is not a quantity",
+            { loki: { limits: { ingestionRate: "4 MB" } } },
+            "loki.limits.ingestionRate",
+            /not a positive Kubernetes quantity/,
+        ],
+    ])("refuses %s, naming the key", (_what, config, key, message) => {
+        expect(() => validateStackConfig(config)).toThrow(new RegExp(`- ${key.replace(/\./g, "\\.")}: .*${message.source}`));
+    });
+
+    it("does not ask for object storage when Loki is not installed", () => {
+        expect(() => validateStackConfig({ loki: { enabled: false, mode: "simple-scalable" }, logs: { enabled: false } })).not.toThrow();
     });
 });
 
@@ -90,5 +456,74 @@ describe("the Loki release", () => {
         expect(v.singleBinary.persistence.size).toBe("10Gi");
         expect(v.loki.schemaConfig.configs).toEqual([]);
         expect(v.loki.auth_enabled).toBe(false);
+    });
+});
+
+describe("the Loki release in simple-scalable mode", () => {
+    let run: ProgramRun;
+    const policy = (name: string): any =>
+        run.resources.find((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && r.inputs.metadata.name === name)?.inputs;
+    const selects = (matchLabels: Record<string, string>, pods: Record<string, string>) =>
+        Object.entries(matchLabels).every(([key, value]) => pods[key] === value);
+    beforeAll(async () => {
+        run = await runIndex(stackConfig({ loki: { mode: "simple-scalable" }, objectStorage: MINIO }));
+    });
+
+    it("pushes to the write target's Service and queries the read target's, as the chart renders them", () => {
+        expect(run.outputs.lokiPushUrl).toBe("http://loki-write.observability.svc.cluster.local:3100/loki/api/v1/push");
+        expect(run.outputs.lokiQueryUrl).toBe("http://loki-read.observability.svc.cluster.local:3100");
+        for (const url of [run.outputs.lokiPushUrl, run.outputs.lokiQueryUrl] as string[]) {
+            expect(releaseServing(url)).toBe("loki");
+            expect(RENDERED_SERVICES.loki[parseServiceAddress(url).service]).toContain(3100);
+        }
+    });
+
+    it("hands those URLs to the log shipper and to Grafana's datasource", () => {
+        expect(valuesOf(run, "promtail").config.clients[0].url).toBe(run.outputs.lokiPushUrl);
+        const datasources = valuesOf(run, "grafana").datasources["datasources.yaml"].datasources;
+        expect(datasources.find((d: any) => d.type === "loki").url).toBe(run.outputs.lokiQueryUrl);
+    });
+
+    it("waits for the object store: the credentials Secret and MinIO", () => {
+        const dependencies = release(run, "loki").dependencies;
+        expect(dependencies).toContain(release(run, "minio").urn);
+        const secret = run.resources.find(
+            (r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata?.name === OBJECT_STORAGE_SECRET,
+        );
+        expect(dependencies).toContain(secret!.urn);
+    });
+
+    it("lets only the log shipper reach the write target, and only Grafana the read target", () => {
+        const write = policy("allow-loki-write");
+        const read = policy("allow-loki-read");
+        expect(write.spec.podSelector.matchLabels).toEqual(RENDERED_SELECTORS.lokiWrite);
+        expect(write.spec.ingress).toEqual([
+            { from: [{ podSelector: { matchLabels: RENDERED_SELECTORS.promtail } }], ports: [{ protocol: "TCP", port: 3100 }] },
+        ]);
+        expect(read.spec.podSelector.matchLabels).toEqual(RENDERED_SELECTORS.lokiRead);
+        expect(read.spec.ingress).toEqual([
+            { from: [{ podSelector: { matchLabels: RENDERED_SELECTORS.grafana } }], ports: [{ protocol: "TCP", port: 3100 }] },
+        ]);
+    });
+
+    it("lets every Loki pod reach every other over HTTP, gRPC and memberlist, and nobody else through that policy", () => {
+        const members = policy("allow-loki");
+        expect(members.spec.ingress).toEqual([
+            {
+                from: [{ podSelector: { matchLabels: lokiPods("loki") } }],
+                ports: [3100, 9095, 7946].map((port) => ({ protocol: "TCP", port })),
+            },
+        ]);
+        for (const target of [RENDERED_SELECTORS.lokiWrite, RENDERED_SELECTORS.lokiRead, RENDERED_SELECTORS.lokiBackend]) {
+            expect(selects(members.spec.podSelector.matchLabels, target)).toBe(true);
+            expect(selects(lokiPods("loki"), target)).toBe(true);
+        }
+    });
+
+    it("keeps its data out of the monolithic volume: no single binary, every target replicated", () => {
+        const v = valuesOf(run, "loki");
+        expect(v.singleBinary.replicas).toBe(0);
+        expect(v.loki.storage.type).toBe("s3");
+        expect([v.write.replicas, v.read.replicas, v.backend.replicas]).toEqual([3, 2, 2]);
     });
 });

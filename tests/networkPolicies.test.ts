@@ -105,6 +105,27 @@ describe("Alertmanager's gossip", () => {
     });
 });
 
+describe("Grafana's alerting gossip", () => {
+    const gossipOf = (replicatedGrafana: boolean) =>
+        stackNetworkPolicies({ grafana: RENDERED_SELECTORS.grafana }, { replicatedGrafana })
+            .filter((p) => p.name === "allow-grafana")
+            .flatMap((policy) => networkPolicySpec(policy).ingress)
+            .find((rule) => rule.ports?.some((p) => p.port === 9094));
+
+    it("is let through between Grafana's replicas over TCP and UDP", () => {
+        const gossip = gossipOf(true);
+        expect(gossip?.from).toEqual([{ podSelector: { matchLabels: RENDERED_SELECTORS.grafana } }]);
+        expect(gossip?.ports).toEqual([
+            { protocol: "TCP", port: 9094 },
+            { protocol: "UDP", port: 9094 },
+        ]);
+    });
+
+    it("is not opened for a single Grafana, which has no peer", () => {
+        expect(gossipOf(false)).toBeUndefined();
+    });
+});
+
 describe("NetworkPolicies follow config", () => {
     it("let the ingress controller's namespace, and only it, reach Grafana when Grafana has an Ingress", async () => {
         const run = await runIndex(
