@@ -32,7 +32,9 @@ const OIDC_SECRET_ENV = "GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET";
 export const DATABASE_PASSWORD_ENV = "GF_DATABASE_PASSWORD";
 /** Where the database's CA certificate is mounted, and its key in the ConfigMap. */
 const DATABASE_CA = { dir: "/etc/grafana/database-ca", key: "ca.crt" } as const;
-const ADMIN_SECRET_KEYS = { user: "admin-user", password: "admin-password" } as const;
+// The admin Secret also holds the key Grafana encrypts datasource secrets and tokens with in its
+// database: generated per stack, since the built-in default is public and replicas must share one.
+const ADMIN_SECRET_KEYS = { user: "admin-user", password: "admin-password", secretKey: "secret-key" } as const;
 
 /** Labels of Grafana's pods, as the chart's Service selects them. */
 export const grafanaPods = (releaseName: string) => chartPods(CHARTS.grafana, releaseName);
@@ -136,6 +138,7 @@ export function grafanaValues(input: GrafanaValuesInput): HelmValues {
         fullnameOverride: releaseName,
         // The password stays in a Secret the stack creates; the chart only references it.
         admin: { existingSecret: input.adminSecretName, userKey: ADMIN_SECRET_KEYS.user, passwordKey: ADMIN_SECRET_KEYS.password },
+        envValueFrom: { GF_SECURITY_SECRET_KEY: { secretKeyRef: { name: input.adminSecretName, key: ADMIN_SECRET_KEYS.secretKey } } },
         datasources: { "datasources.yaml": { apiVersion: 1, datasources: grafanaDatasources(input.datasources, input.lokiTenant) } },
         "grafana.ini": {
             ...(ingress.enabled ? { server: { root_url: `https://${ingress.host}/` } } : {}),
@@ -217,6 +220,7 @@ export class Grafana extends pulumi.ComponentResource {
         const releaseName = args.releaseName ?? DEFAULT_RELEASE_NAMES.grafana;
         this.pods = grafanaPods(releaseName);
         const password = new random.RandomPassword(`${name}-admin`, { length: 32, special: false }, { parent: this });
+        const secretKey = new random.RandomPassword(`${name}-secret-key`, { length: 32, special: false }, { parent: this });
         const adminSecret = new k8s.core.v1.Secret(
             `${name}-admin`,
             {
@@ -225,6 +229,7 @@ export class Grafana extends pulumi.ComponentResource {
                 stringData: {
                     [ADMIN_SECRET_KEYS.user]: args.settings.adminUser,
                     [ADMIN_SECRET_KEYS.password]: pulumi.secret(password.result),
+                    [ADMIN_SECRET_KEYS.secretKey]: pulumi.secret(secretKey.result),
                 },
             },
             { parent: this },

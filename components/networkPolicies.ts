@@ -1,17 +1,21 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GRAFANA_CONTAINER_PORT } from "./grafana";
+import { GRAFANA_CONTAINER_PORT, GRAFANA_GOSSIP_PORT } from "./grafana";
 import { LOKI_GRPC_PORT, LOKI_HTTP_PORT, LOKI_MEMBERLIST_PORT } from "./loki";
 import { MINIO_API_PORT } from "./objectStorage";
 import { OTEL_COLLECTOR_PORTS } from "./otelCollector";
 import { ALERTMANAGER_CLUSTER_PORT, ALERTMANAGER_PORT, PROMETHEUS_PORT } from "./prometheus";
 import { componentType, PodLabels } from "./subsystem";
-import { TEMPO_PORTS } from "./tempo";
+import { TEMPO_PORTS, TempoComponentPods } from "./tempo";
 
 /** The pods of each installed subsystem; an absent one is not installed. */
 export interface StackPods {
     loki?: PodLabels;
+    /** Loki's write and read targets (simple-scalable mode); absent in monolithic mode, where every Loki pod serves both. */
+    lokiTargets?: { write: PodLabels; read: PodLabels };
     tempo?: PodLabels;
+    /** Tempo's distributor, query-frontend and metrics-generator (distributed mode); absent in monolithic mode, where one pod is all of them. */
+    tempoTargets?: TempoComponentPods;
     grafana?: PodLabels;
     promtail?: PodLabels;
     alloy?: PodLabels;
@@ -28,6 +32,8 @@ export interface NetworkPolicyOptions {
     /** Services published outside the cluster (NodePort or LoadBalancer): any source may reach them. */
     externalGrafana?: boolean;
     externalOtelCollector?: boolean;
+    /** Grafana runs more than one replica, whose alerting peers gossip. */
+    replicatedGrafana?: boolean;
 }
 
 type Peer = Record<string, unknown>;
@@ -74,12 +80,34 @@ export function stackNetworkPolicies(pods: StackPods, options: NetworkPolicyOpti
             ingress: [{ from: podsOf(pods.prometheus) }],
         });
     }
+    // Loki's pods (single binary, or write, read and backend targets) call each other over HTTP and
+    // gRPC and gossip over memberlist (TCP). In simple-scalable mode the shipper reaches only the
+    // write target and Grafana only the read target.
+    const lokiShippers = [...podsOf(pods.promtail), ...podsOf(pods.alloy)];
+    const lokiTargets = pods.loki ? pods.lokiTargets : undefined;
     allow("allow-loki", "The log shipper pushes to Loki, Grafana queries it, Loki's own members gossip.", pods.loki, [
-        { from: [...podsOf(pods.promtail), ...podsOf(pods.alloy), ...podsOf(pods.grafana)], ports: [LOKI_HTTP_PORT] },
+        { from: lokiTargets ? [] : [...lokiShippers, ...podsOf(pods.grafana)], ports: [LOKI_HTTP_PORT] },
         { from: podsOf(pods.loki), ports: [LOKI_HTTP_PORT, LOKI_GRPC_PORT, LOKI_MEMBERLIST_PORT] },
     ]);
-    allow("allow-tempo", "The collector sends Tempo spans, Grafana queries it.", pods.tempo, [
+    allow("allow-loki-write", "The log shipper pushes to Loki's write target.", lokiTargets?.write, [
+        { from: lokiShippers, ports: [LOKI_HTTP_PORT] },
+    ]);
+    allow("allow-loki-read", "Grafana queries Loki's read target.", lokiTargets?.read, [
+        { from: podsOf(pods.grafana), ports: [LOKI_HTTP_PORT] },
+    ]);
+    // Tempo: one pod, or (distributed mode) components that call each other over HTTP and gRPC and
+    // gossip over memberlist (TCP); then the collector reaches only the distributors and Grafana only
+    // the query-frontends.
+    const tempoTargets = pods.tempo ? pods.tempoTargets : undefined;
+    allow("allow-tempo", "The collector sends Tempo spans, Grafana queries it, Tempo's own components call each other.", pods.tempo, [
+        { from: tempoTargets ? [] : podsOf(pods.otelCollector), ports: [TEMPO_PORTS.otlpGrpc, TEMPO_PORTS.otlpHttp] },
+        { from: tempoTargets ? [] : podsOf(pods.grafana), ports: [TEMPO_PORTS.http] },
+        { from: tempoTargets ? podsOf(pods.tempo) : [], ports: [TEMPO_PORTS.http, TEMPO_PORTS.grpc, TEMPO_PORTS.memberlist] },
+    ]);
+    allow("allow-tempo-distributor", "The collector sends spans to Tempo's distributors.", tempoTargets?.distributor, [
         { from: podsOf(pods.otelCollector), ports: [TEMPO_PORTS.otlpGrpc, TEMPO_PORTS.otlpHttp] },
+    ]);
+    allow("allow-tempo-query-frontend", "Grafana queries Tempo's query-frontends.", tempoTargets?.queryFrontend, [
         { from: podsOf(pods.grafana), ports: [TEMPO_PORTS.http] },
     ]);
     allow("allow-otel-collector", "Applications in any namespace send OTLP to the collector.", pods.otelCollector, [
@@ -89,7 +117,7 @@ export function stackNetworkPolicies(pods: StackPods, options: NetworkPolicyOpti
         },
     ]);
     allow("allow-prometheus", "Grafana queries Prometheus; Tempo's metrics generator remote-writes to it.", pods.prometheus, [
-        { from: [...podsOf(pods.grafana), ...podsOf(pods.tempo)], ports: [PROMETHEUS_PORT] },
+        { from: [...podsOf(pods.grafana), ...podsOf(tempoTargets?.metricsGenerator ?? pods.tempo)], ports: [PROMETHEUS_PORT] },
     ]);
     allow("allow-alertmanager", "Prometheus sends alerts, Grafana reads them, replicas gossip.", pods.alertmanager, [
         { from: [...podsOf(pods.prometheus), ...podsOf(pods.grafana)], ports: [ALERTMANAGER_PORT] },
@@ -101,7 +129,7 @@ export function stackNetworkPolicies(pods: StackPods, options: NetworkPolicyOpti
             ports: [MINIO_API_PORT],
         },
     ]);
-    allow("allow-grafana", "People reach Grafana through the ingress controller.", pods.grafana, [
+    allow("allow-grafana", "People reach Grafana through the ingress controller; replicas gossip alert state.", pods.grafana, [
         {
             from: options.externalGrafana
                 ? anywhere
@@ -110,6 +138,8 @@ export function stackNetworkPolicies(pods: StackPods, options: NetworkPolicyOpti
                   : [],
             ports: [GRAFANA_CONTAINER_PORT],
         },
+        // Unified alerting's peers share silences and notification state, over TCP and UDP like Alertmanager.
+        { from: options.replicatedGrafana ? podsOf(pods.grafana) : [], ports: [GRAFANA_GOSSIP_PORT], udpPorts: [GRAFANA_GOSSIP_PORT] },
     ]);
     return policies;
 }

@@ -2,10 +2,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../config/charts";
 import { parseQuantity } from "../config/formats";
-import { PrometheusConfig } from "../config/prometheus";
+import { PrometheusConfig, RemoteWriteTarget } from "../config/prometheus";
 import { DASHBOARD_LABEL } from "./grafana";
 import { alertmanagerConfigSecretName, alertmanagerValues } from "./alerting/alertmanagerConfig";
 import { HelmValues, mergeValues, releaseServiceUrl } from "./helm";
+import { disruptionBudget, spreadAffinity, topologySpread } from "./placement";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
 import { DEFAULT_RELEASE_NAMES } from "./releaseNames";
 import { componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
@@ -15,6 +16,7 @@ export type PrometheusArgs = SubsystemArgs<PrometheusConfig>;
 export const PROMETHEUS_PORT = 9090;
 export const ALERTMANAGER_PORT = 9093;
 export const ALERTMANAGER_CLUSTER_PORT = 9094;
+const REMOTE_WRITE_PATH = "/api/v1/write";
 /** Labels of the operator-managed Prometheus pods, as the chart's Service selects them. */
 export const prometheusPods = (releaseName: string) => ({
     "app.kubernetes.io/name": "prometheus",
@@ -28,12 +30,84 @@ export const alertmanagerPods = (releaseName: string) => ({
 
 const MONITOR_KINDS = ["serviceMonitor", "podMonitor", "rule", "probe", "scrapeConfig"] as const;
 
-/** 90% of the volume in Prometheus' size units (MB = MiB), so the TSDB stops before the disk is full. */
-export function retentionSizeFor(storageSize: string): string {
-    const bytes = parseQuantity(storageSize);
-    if (bytes === undefined) throw new Error(`not a quantity: ${storageSize}`);
-    return `${Math.floor((bytes * 0.9) / 2 ** 20)}MB`;
+/** A byte count in Prometheus' size units, whole MB (its MB is a MiB), at least 1 (0 would turn the limit off). */
+const prometheusBytes = (bytes: number) => `${Math.max(1, Math.floor(bytes / 2 ** 20))}MB`;
+
+/**
+ * Prometheus' retentionSize: the configured one, or 90% of the volume so the TSDB stops before the
+ * disk is full (the write-ahead log and compaction need the rest).
+ */
+export function retentionSizeFor(storageSize: string, retentionSize?: string): string {
+    const bytes = retentionSize === undefined ? (parseQuantity(storageSize) ?? NaN) * 0.9 : parseQuantity(retentionSize);
+    if (bytes === undefined || Number.isNaN(bytes)) throw new Error(`not a quantity: ${retentionSize ?? storageSize}`);
+    return prometheusBytes(bytes);
 }
+
+// The operator runs these beside Prometheus and Alertmanager (config-reloader, and
+// init-config-reloader before them), sized by the operator's flags from these values. They only
+// watch a few files and call /-/reload: one size for every profile.
+const CONFIG_RELOADER_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "50m", memory: "64Mi" } };
+
+/** The Secret the Prometheus component keeps remote-write credentials in; the Prometheus resource refers to its keys. */
+export const remoteWriteSecretName = (releaseName: string) => `${releaseName}-remote-write`;
+
+const credentialKeys = (i: number) => ({ username: `target-${i}-username`, password: `target-${i}-password`, token: `target-${i}-token` });
+
+/** The remote-write credentials, by their key in the Secret: the Secret's whole content. */
+export function remoteWriteCredentials(targets: RemoteWriteTarget[]): Record<string, string> {
+    return Object.fromEntries(
+        targets.flatMap((target, i) => {
+            const keys = credentialKeys(i);
+            return [
+                ...(target.basicAuth
+                    ? [
+                          [keys.username, target.basicAuth.username],
+                          [keys.password, target.basicAuth.password],
+                      ]
+                    : []),
+                ...(target.bearerToken ? [[keys.token, target.bearerToken]] : []),
+            ];
+        }),
+    );
+}
+
+/** prometheusSpec.remoteWrite: each target, its credentials as references to keys of `secretName`, never the values. */
+export function remoteWriteValues(targets: RemoteWriteTarget[], secretName: string): HelmValues[] {
+    return targets.map((target, i) => {
+        const keys = credentialKeys(i);
+        const ref = (key: string) => ({ name: secretName, key });
+        const { capacity, maxShards, maxSamplesPerSend } = target.queue ?? {};
+        const queueConfig = Object.fromEntries(
+            Object.entries({ capacity, maxShards, maxSamplesPerSend }).filter(([, value]) => value !== undefined),
+        );
+        return {
+            url: target.url,
+            ...(target.name ? { name: target.name } : {}),
+            ...(Object.keys(target.headers).length ? { headers: target.headers } : {}),
+            ...(target.basicAuth ? { basicAuth: { username: ref(keys.username), password: ref(keys.password) } } : {}),
+            ...(target.bearerToken ? { authorization: { type: "Bearer", credentials: ref(keys.token) } } : {}),
+            ...(Object.keys(queueConfig).length ? { queueConfig } : {}),
+        };
+    });
+}
+
+/**
+ * kube-prometheus-stack renders its PodDisruptionBudgets with the chart's `minAvailable: 1`, which
+ * a Helm release cannot unset (null overrides are dropped, pulumi/pulumi-kubernetes#3811): "one
+ * pod at a time" is written as all pods but one.
+ */
+const podDisruptionBudget = (replicas: number, pods: number) =>
+    disruptionBudget(replicas) ? { enabled: true, minAvailable: pods - 1 } : { enabled: false };
+
+/**
+ * Replicas on different nodes and zones. The chart's own anti-affinity preset is off: ours selects
+ * the pods by the labels the operator gives them, like the rest of the stack's workloads.
+ */
+const placement = (pods: PodLabels) => ({
+    podAntiAffinity: "",
+    affinity: spreadAffinity(pods),
+    topologySpreadConstraints: topologySpread(pods),
+});
 
 const volumeClaim = (size: string, storageClass: string | undefined) => ({
     // The CRD leaves apiVersion and kind free and the operator ignores them, but the operator's Go
@@ -60,6 +134,7 @@ export function prometheusValues({ settings, storageClass, releaseName }: Values
             [`${kind}NamespaceSelector`, {}],
         ]),
     );
+    const { replicas, shards, alertmanagerReplicas } = settings;
     const values: HelmValues = {
         fullnameOverride: releaseName,
         // Our Grafana is the one Grafana; the chart's node and Kubernetes dashboards still reach it
@@ -79,28 +154,45 @@ export function prometheusValues({ settings, storageClass, releaseName }: Values
         kubeProxy: { enabled: false },
         alertmanager: {
             enabled: true,
+            // Replicas gossip silences and the notification log (port 9094), so one notification
+            // goes out while any replica is up; Prometheus sends every alert to each of them.
+            podDisruptionBudget: podDisruptionBudget(alertmanagerReplicas, alertmanagerReplicas),
             alertmanagerSpec: {
-                replicas: 1,
-                resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
+                replicas: alertmanagerReplicas,
+                resources: settings.alertmanagerResources,
                 storage: volumeClaim(settings.alertmanagerStorageSize, storageClass),
                 securityContext: restrictedPod(1000),
+                ...placement(alertmanagerPods(releaseName)),
             },
         },
         prometheus: {
             enabled: true,
+            // HA replicas each hold their own copy, with small gaps where one restarted: a client
+            // that stays on one replica sees consistent graphs instead of alternating between them.
+            service: { sessionAffinity: "ClientIP" },
+            // `<release>-prometheus-<i>`: each replica's own address, for writers that must reach
+            // every replica (remoteWriteUrls).
+            servicePerReplica: { enabled: true, port: PROMETHEUS_PORT },
+            podDisruptionBudget: podDisruptionBudget(replicas, replicas * shards),
             prometheusSpec: {
-                replicas: 1,
+                replicas,
+                shards,
                 scrapeInterval: settings.scrapeInterval,
                 evaluationInterval: settings.scrapeInterval,
                 retention: settings.retention,
-                retentionSize: retentionSizeFor(settings.storageSize),
+                retentionSize: retentionSizeFor(settings.storageSize, settings.retentionSize),
                 // Tempo's metrics generator writes service graphs and span metrics here.
                 enableRemoteWriteReceiver: true,
                 enableFeatures: ["exemplar-storage"],
+                // The operator adds prometheus and prometheus_replica (the long-term store's
+                // deduplication label) to these.
+                externalLabels: settings.externalLabels,
+                remoteWrite: remoteWriteValues(settings.remoteWrite, remoteWriteSecretName(releaseName)),
                 ...selectors,
                 resources: settings.resources,
                 storageSpec: volumeClaim(settings.storageSize, storageClass),
                 securityContext: restrictedPod(1000),
+                ...placement(prometheusPods(releaseName)),
             },
         },
         prometheusOperator: {
@@ -109,10 +201,8 @@ export function prometheusValues({ settings, storageClass, releaseName }: Values
             // webhook the operator still skips invalid rules, and nothing waits on a Job.
             admissionWebhooks: { enabled: false, patch: { enabled: false }, certManager: { enabled: false } },
             tls: { enabled: false },
-            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "256Mi" } },
-            prometheusConfigReloader: {
-                resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "50m", memory: "64Mi" } },
-            },
+            resources: settings.operatorResources,
+            prometheusConfigReloader: { resources: CONFIG_RELOADER_RESOURCES },
             securityContext: restrictedPod(65534),
             containerSecurityContext: RESTRICTED_CONTAINER,
         },
@@ -121,7 +211,7 @@ export function prometheusValues({ settings, storageClass, releaseName }: Values
         // read-only host /proc, /sys and / mounts (the chart's defaults), on every node.
         "prometheus-node-exporter": {
             tolerations: [{ operator: "Exists" }],
-            resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "64Mi" } },
+            resources: settings.nodeExporterResources,
             securityContext: restrictedPod(65534),
             containerSecurityContext: RESTRICTED_CONTAINER,
         },
@@ -130,7 +220,7 @@ export function prometheusValues({ settings, storageClass, releaseName }: Values
             // Lets GPU queries join a pod's requests to its app.
             metricLabelsAllowlist: ["pods=[app,app.kubernetes.io/name]"],
             selfMonitor: { enabled: true },
-            resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "100m", memory: "256Mi" } },
+            resources: settings.kubeStateMetricsResources,
             securityContext: { enabled: true, ...restrictedPod(65534) },
             containerSecurityContext: RESTRICTED_CONTAINER,
         },
@@ -147,11 +237,19 @@ export class Prometheus extends pulumi.ComponentResource {
     readonly prometheusPods: PodLabels;
     readonly alertmanagerPods: PodLabels;
     readonly prometheusUrl: pulumi.Output<string>;
-    /** Where Tempo's metrics generator writes (Prometheus' remote-write receiver is on). */
+    /** Prometheus' remote-write receiver behind its Service: each batch lands on one replica. */
     readonly remoteWriteUrl: pulumi.Output<string>;
+    /**
+     * The remote-write receiver of every replica (of the first shard). A writer whose series no
+     * scrape produces (Tempo's metrics generator) writes to each, so every replica, and the
+     * long-term store deduplicating them, holds all of them.
+     */
+    readonly remoteWriteUrls: pulumi.Output<string[]>;
     readonly alertmanagerUrl: pulumi.Output<string>;
     /** The Secret Alertmanager reads its configuration from; the Alerting component creates it. */
     readonly alertmanagerConfigSecret: string;
+    /** Remote-write credentials, when a target has any: the Prometheus resource refers to its keys. */
+    readonly remoteWriteSecret?: k8s.core.v1.Secret;
 
     constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("Prometheus"), name, {}, opts);
@@ -159,18 +257,37 @@ export class Prometheus extends pulumi.ComponentResource {
         this.prometheusPods = prometheusPods(releaseName);
         this.alertmanagerPods = alertmanagerPods(releaseName);
         this.alertmanagerConfigSecret = alertmanagerConfigSecretName(releaseName);
+        const credentials = remoteWriteCredentials(args.settings.remoteWrite);
+        if (Object.keys(credentials).length) {
+            this.remoteWriteSecret = new k8s.core.v1.Secret(
+                `${name}-remote-write`,
+                {
+                    metadata: { name: remoteWriteSecretName(releaseName), namespace: args.namespace },
+                    type: "Opaque",
+                    stringData: pulumi.secret(credentials),
+                },
+                { parent: this },
+            );
+        }
         this.release = installSubsystem(this, name, args, {
             chart: CHARTS.kubePrometheusStack,
             releaseName,
             values: prometheusValues,
+            dependsOn: this.remoteWriteSecret ? [this.remoteWriteSecret] : [],
         });
         this.prometheusUrl = releaseServiceUrl(this.release, PROMETHEUS_PORT, { suffix: "-prometheus" });
         this.alertmanagerUrl = releaseServiceUrl(this.release, ALERTMANAGER_PORT, { suffix: "-alertmanager" });
-        this.remoteWriteUrl = releaseServiceUrl(this.release, PROMETHEUS_PORT, { suffix: "-prometheus", path: "/api/v1/write" });
+        this.remoteWriteUrl = releaseServiceUrl(this.release, PROMETHEUS_PORT, { suffix: "-prometheus", path: REMOTE_WRITE_PATH });
+        this.remoteWriteUrls = pulumi.all(
+            Array.from({ length: args.settings.replicas }, (_, i) =>
+                releaseServiceUrl(this.release, PROMETHEUS_PORT, { suffix: `-prometheus-${i}`, path: REMOTE_WRITE_PATH }),
+            ),
+        );
         this.registerOutputs({
             prometheusUrl: this.prometheusUrl,
             alertmanagerUrl: this.alertmanagerUrl,
             remoteWriteUrl: this.remoteWriteUrl,
+            remoteWriteUrls: this.remoteWriteUrls,
         });
     }
 }

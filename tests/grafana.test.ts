@@ -46,6 +46,13 @@ describe("Grafana values", () => {
         expect(values()).not.toHaveProperty("adminPassword");
     });
 
+    it("encrypt what Grafana stores with a key of the stack's own, from the admin Secret, not the public built-in one", () => {
+        expect(values().envValueFrom).toEqual({
+            GF_SECURITY_SECRET_KEY: { secretKeyRef: { name: "grafana-admin", key: "secret-key" } },
+        });
+        expect(values()["grafana.ini"].security?.secret_key).toBeUndefined();
+    });
+
     it("provision a datasource with a fixed uid for each backend", () => {
         const datasources = values().datasources["datasources.yaml"].datasources;
         expect(datasources.map((d: any) => ({ type: d.type, uid: d.uid, url: d.url }))).toEqual([
@@ -123,7 +130,11 @@ describe("the Grafana admin password", () => {
         const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata.name === secretName);
         expect(secret).toBeDefined();
         expect(isSecretEnvelope(secret?.inputs.stringData)).toBe(true);
-        expect(secret?.inputs.stringData.value).toEqual({ "admin-user": "admin", "admin-password": "offline-plan-generated-password" });
+        expect(secret?.inputs.stringData.value).toEqual({
+            "admin-user": "admin",
+            "admin-password": "offline-plan-generated-password",
+            "secret-key": "offline-plan-generated-password",
+        });
         expect(run.resources.find((r) => r.inputs?.name === "grafana")?.dependencies).toContain(secret?.urn);
     });
 
