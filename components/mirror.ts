@@ -1,5 +1,5 @@
 import deepmerge from "deepmerge";
-import { ChartPin } from "../config/charts";
+import { ChartPin, OTEL_COLLECTOR_IMAGE } from "../config/charts";
 import { MirrorConfig } from "../config/mirror";
 import { HelmValues } from "./helm";
 
@@ -103,7 +103,7 @@ const IMAGES: Record<ChartKey, ImageValues> = {
     // (components/otelCollector.ts). Its global.imageRegistry would be prefixed to the repository,
     // registry and all, so the repository itself is rewritten.
     "opentelemetry-collector": (_registry, image) => ({
-        image: { repository: image("ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s") },
+        image: { repository: image(OTEL_COLLECTOR_IMAGE) },
     }),
     // The repository holds the registry: templates/daemonset.yaml `image.repository:tag`.
     "dcgm-exporter": (_registry, image) => ({ image: { repository: image("nvcr.io/nvidia/k8s/dcgm-exporter") } }),

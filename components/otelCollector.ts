@@ -1,9 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHARTS } from "../config/charts";
+import { CHARTS, OTEL_COLLECTOR_IMAGE } from "../config/charts";
 import { goDuration } from "../config/formats";
 import { OtelCollectorConfig } from "../config/otelCollector";
 import { HelmValues, releaseServiceUrl } from "./helm";
+import { disruptionBudget, spreadAffinity, topologySpread } from "./placement";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
 import { DEFAULT_RELEASE_NAMES } from "./releaseNames";
 import { chartPods, componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
@@ -89,11 +90,17 @@ export function otelCollectorValues(
     { settings, storageClass, serviceMonitors, releaseName }: ValuesInput<OtelCollectorConfig>,
     tracesEndpoint: string,
 ): HelmValues {
+    const pods = otelCollectorPods(releaseName);
+    const budget = disruptionBudget(settings.replicas);
     return {
         fullnameOverride: releaseName,
         // A StatefulSet, so each replica keeps its own queue volume across restarts.
         mode: "statefulset",
         replicaCount: settings.replicas,
+        // Replicas on different nodes and zones, drained one at a time (templates/pdb.yaml).
+        affinity: spreadAffinity(pods),
+        topologySpreadConstraints: topologySpread(pods),
+        podDisruptionBudget: budget ? { enabled: true, ...budget } : { enabled: false },
         statefulset: {
             volumeClaimTemplates: [
                 {
@@ -107,8 +114,7 @@ export function otelCollectorValues(
             ],
         },
         extraVolumeMounts: [{ name: QUEUE_VOLUME, mountPath: QUEUE_DIR }],
-        // The k8s distribution carries k8s_attributes; Docker Hub's copy stopped at v0.123.1.
-        image: { repository: "ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s" },
+        image: { repository: OTEL_COLLECTOR_IMAGE },
         command: { name: "otelcol-k8s" },
         presets: { kubernetesAttributes: { enabled: true } },
         // alternateConfig replaces the chart's default config instead of merging into it, so its

@@ -34,3 +34,9 @@ export const CHARTS = {
 
 export type ChartName = keyof typeof CHARTS;
 export type ChartPin = (typeof CHARTS)[ChartName];
+
+/**
+ * The collector image the stack runs: the chart has no default, and the k8s distribution carries
+ * k8s_attributes (Docker Hub's copy stopped at v0.123.1). The tag is the chart's appVersion.
+ */
+export const OTEL_COLLECTOR_IMAGE = "ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s";

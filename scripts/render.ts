@@ -74,7 +74,8 @@ export function localChart(chartsDir: string, chart: string, version: string): s
 export function helmTemplateArgs(release: RegisteredResource, valuesFile: string, chartsDir?: string): string[] {
     const { name, chart, version, namespace, repositoryOpts, skipCrds } = release.inputs;
     const source = chartsDir
-        ? [localChart(chartsDir, chart, version)]
+        ? // With an OCI mirror the chart is a reference (oci://registry/path/<chart>); the folder is named by the chart.
+          [localChart(chartsDir, path.posix.basename(chart), version)]
         : [chart, ...(version ? ["--version", version] : []), ...(repositoryOpts?.repo ? ["--repo", repositoryOpts.repo] : [])];
     // The Release applies the chart's CRDs unless told to skip them; so does the rendering.
     return ["template", name, ...source, "--namespace", namespace, "--values", valuesFile, ...(skipCrds ? [] : ["--include-crds"])];

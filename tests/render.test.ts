@@ -149,6 +149,15 @@ describe("npm run render", () => {
         );
     });
 
+    it("finds a chart a mirror names by OCI reference in the folder by its chart name", () => {
+        const loki = releases.find((r) => r.inputs.name === "loki")!;
+        const mirrored = {
+            ...loki,
+            inputs: { ...loki.inputs, chart: "oci://registry.example.internal/charts/loki", repositoryOpts: undefined },
+        };
+        expect(helmTemplateArgs(mirrored, "loki.values.yaml", chartsDir)[2]).toBe(localChart(chartsDir, "loki", loki.inputs.version));
+    });
+
     it("fails telling how to get Helm when there is none", () => {
         const result = spawnSync(TSX, ["scripts/render.ts", "--stack", stack, "--config-file", stackFile], {
             cwd: PROJECT_DIR,
