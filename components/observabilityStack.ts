@@ -182,7 +182,9 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                     namespace: this.namespace,
                     pods: {
                         loki: this.loki?.pods,
+                        lokiTargets: this.loki?.targets,
                         tempo: this.tempo?.pods,
+                        tempoTargets: this.tempo?.componentPods,
                         grafana: this.grafana?.pods,
                         promtail: this.promtail?.pods,
                         alloy: this.alloy?.pods,
@@ -194,6 +196,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                     ingressControllerNamespace: config.grafana.ingress.enabled ? config.grafana.ingress.controllerNamespace : undefined,
                     externalGrafana: config.grafana.serviceType !== "ClusterIP",
                     externalOtelCollector: config.otelCollector.serviceType !== "ClusterIP",
+                    replicatedGrafana: config.grafana.replicas > 1,
                 },
                 asChild,
             );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PROFILE_DEFAULTS } from "./profiles";
 import { stackConfigSchema } from "./schema";
 import { PROJECT } from "./validate";
 
@@ -7,7 +8,17 @@ export interface ConfigKeyDoc {
     key: string;
     type: string;
     default: string;
+    /** What the production profile sets here, when it differs from the default. */
+    production: string;
     description: string;
+}
+
+/** The value a profile's defaults hold at a dotted key path, if any. */
+function profileValueAt(profile: Record<string, unknown>, path: string[]): unknown {
+    return path.reduce<unknown>(
+        (node, part) => (typeof node === "object" && node !== null ? (node as Record<string, unknown>)[part] : undefined),
+        profile,
+    );
 }
 
 type Wrapped = z.ZodDefault | z.ZodPrefault | z.ZodOptional;
@@ -55,7 +66,15 @@ export function configReference(schema: z.ZodType = stackConfigSchema, prefix = 
         const expand = fieldType instanceof z.ZodObject && (topLevel || Object.keys(fieldType.shape).length > 2);
         // A small object's defaults (e.g. resources) are shown whole; a subsystem's key by key.
         const shown = defaultValue ?? (fieldType instanceof z.ZodObject && !expand ? field.parse(undefined) : undefined);
-        const row: ConfigKeyDoc = { key, type: typeOf(fieldType), default: summarize(shown), description: description ?? "" };
+        const production = profileValueAt(PROFILE_DEFAULTS.production, key.slice(`${PROJECT}:`.length).split("."));
+        const row: ConfigKeyDoc = {
+            key,
+            type: typeOf(fieldType),
+            default: summarize(shown),
+            // A subsystem's own row would repeat its keys' rows.
+            production: expand ? "" : summarize(production),
+            description: description ?? "",
+        };
         return expand ? [row, ...configReference(fieldType, `${key}.`)] : [row];
     });
 }
@@ -63,8 +82,9 @@ export function configReference(schema: z.ZodType = stackConfigSchema, prefix = 
 /** The configuration reference as Markdown. */
 export function configReferenceMarkdown(): string {
     const escape = (text: string) => text.replace(/\|/g, "\\|");
+    const code = (text: string) => (text ? `\`${escape(text)}\`` : "");
     const rows = configReference().map(
-        (d) => `| \`${d.key}\` | ${d.type} | ${d.default ? `\`${escape(d.default)}\`` : ""} | ${escape(d.description)} |`,
+        (d) => `| \`${d.key}\` | ${d.type} | ${code(d.default)} | ${code(d.production)} | ${escape(d.description)} |`,
     );
     return [
         "# Configuration reference",
@@ -72,10 +92,12 @@ export function configReferenceMarkdown(): string {
         "Generated from the zod schema in `config/` by `npm run docs`; a test fails when this file is stale.",
         "Every key is optional. In a program, `new ObservabilityStack(name, args)` takes the same keys",
         `without the \`${PROJECT}:\` prefix. Durations use Prometheus' form (\`30s\`, \`12h\`, \`7d\`);`,
-        "sizes and CPU are Kubernetes quantities (`512Mi`, `10Gi`, `250m`).",
+        "sizes and CPU are Kubernetes quantities (`512Mi`, `10Gi`, `250m`). The default is the `dev`",
+        "profile's; the production column shows what `profile: production` sets instead (any key set",
+        "in the config still wins).",
         "",
-        "| key | type | default | description |",
-        "|---|---|---|---|",
+        "| key | type | default | production | description |",
+        "|---|---|---|---|---|",
         ...rows,
         "",
     ].join("\n");

@@ -1,20 +1,157 @@
 import { z } from "zod";
-import { enabled, extraValues, resourcesSchema } from "./common";
-import { duration, memoryQuantity } from "./formats";
+import { enabled, extraValues, ResourceSizes, resourcesSchema } from "./common";
+import { duration, memoryQuantity, parseQuantity } from "./formats";
+
+export const TEMPO_MODES = ["monolithic", "distributed"] as const;
+export type TempoMode = (typeof TEMPO_MODES)[number];
+
+// A Kafka bootstrap address as Tempo's ingest client dials it: host:port, no scheme.
+const kafkaAddress = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:\d{1,5}$/, {
+    error: (issue) =>
+        `${JSON.stringify(issue.input)} is not a Kafka address; use host:port without a scheme, e.g. my-cluster-kafka-bootstrap.kafka.svc:9092`,
+});
+
+// Kafka topic names: letters, digits, '.', '_' and '-', at most 249 characters (Kafka's Topic.validate).
+const kafkaTopic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, {
+    error: (issue) => `${JSON.stringify(issue.input)} is not a Kafka topic name; use letters, digits, '.', '_' and '-'`,
+});
+
+/** A microservice of tempo-distributed whose replica count the chart fixes (one, or one per partition): its container's size. */
+const fixedComponent = (what: string, sizes: ResourceSizes) =>
+    z
+        .strictObject({ resources: resourcesSchema(sizes) })
+        .prefault({})
+        .describe(`The ${what}.`);
+
+/** A microservice of tempo-distributed that scales out: its replicas and its container's size. */
+const scaledComponent = (what: string, sizes: ResourceSizes) =>
+    z
+        .strictObject({
+            replicas: z
+                .int()
+                .min(1)
+                .max(100)
+                .default(1)
+                .describe(`Replicas of the ${what.replace(/ \(.*/, "")}.`),
+            resources: resourcesSchema(sizes),
+        })
+        .prefault({})
+        .describe(`The ${what}.`);
 
 export const tempoConfigSchema = z
     .strictObject({
         enabled,
-        retention: duration.default("7d").describe("How long traces are kept; the compactor deletes older blocks."),
+        mode: z
+            .enum(TEMPO_MODES)
+            .default("monolithic")
+            .describe(
+                "monolithic: Tempo 2 (chart tempo) as one pod, blocks on its volume or in object storage. distributed: Tempo 3 microservices (chart tempo-distributed), spans written through an existing Kafka (tempo.kafka), blocks in object storage (objectStorage.provider).",
+            ),
+        retention: duration.default("7d").describe("How long traces are kept; the compactor (backend-worker) deletes older blocks."),
         storageSize: memoryQuantity
             .default("10Gi")
-            .describe("Size of the PersistentVolumeClaim holding trace blocks and the write-ahead log."),
+            .describe(
+                "Monolithic mode: size of the PersistentVolumeClaim holding the write-ahead log, and the trace blocks unless objectStorage.provider is set.",
+            ),
         resources: resourcesSchema({
             requests: { cpu: "100m", memory: "256Mi" },
             limits: { cpu: "1", memory: "1Gi" },
-        }),
+        }).describe("CPU and memory requests and limits of the Tempo container in monolithic mode (distributed mode: tempo.distributed)."),
+        limits: z
+            .strictObject({
+                // Tempo's own defaults (modules/overrides): ~30,000 spans/s of ~500 bytes per
+                // distributor, far above what one development node produces.
+                ingestionRate: memoryQuantity
+                    .default("15M")
+                    .describe(
+                        "Bytes of spans per second each distributor accepts per tenant (overrides ingestion.rate_limit_bytes); beyond it spans are refused as RATE_LIMITED.",
+                    ),
+                ingestionBurst: memoryQuantity
+                    .default("20M")
+                    .describe("Bytes a distributor accepts at once above the rate, for bursts (overrides ingestion.burst_size_bytes)."),
+                maxLiveTraces: z
+                    .int()
+                    .min(1)
+                    .default(10_000)
+                    .describe(
+                        "Traces in flight per tenant, per ingester (monolithic) or live-store (distributed) (overrides ingestion.max_traces_per_user); beyond it spans are refused as LIVE_TRACES_EXCEEDED. It bounds their memory.",
+                    ),
+                maxTraceSize: memoryQuantity
+                    .default("5M")
+                    .describe(
+                        "Largest trace kept, in bytes (overrides global.max_bytes_per_trace); spans beyond it are dropped as TRACE_TOO_LARGE. It bounds the memory one runaway trace takes.",
+                    ),
+            })
+            .prefault({})
+            .superRefine((limits, ctx) => {
+                if ((parseQuantity(limits.ingestionBurst) ?? 0) < (parseQuantity(limits.ingestionRate) ?? 0)) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["ingestionBurst"],
+                        message: `${limits.ingestionBurst} is less than ingestionRate ${limits.ingestionRate}; the burst must be at least the rate, or pushes the rate allows are refused`,
+                    });
+                }
+            })
+            .describe("Ingestion limits of every tenant (Tempo's overrides), in both modes: what a platform engineer raises first."),
+        kafka: z
+            .strictObject({
+                address: kafkaAddress
+                    .optional()
+                    .describe(
+                        "Bootstrap address (host:port) of the Kafka that Tempo 3's distributors write spans to (e.g. a Strimzi cluster's <name>-kafka-bootstrap.<namespace>.svc:9092). Required in distributed mode; unused in monolithic mode.",
+                    ),
+                topic: kafkaTopic.default("tempo-traces").describe("Topic of the spans; created when it does not exist."),
+                partitions: z
+                    .int()
+                    .min(1)
+                    .max(64)
+                    .default(1)
+                    .describe(
+                        "Partitions of the topic: Tempo runs one block-builder and one live-store per partition. An existing topic's partition count must match.",
+                    ),
+            })
+            .prefault({})
+            .describe("The existing Kafka of distributed mode (Tempo 3 writes spans through Kafka; this stack does not install one)."),
+        distributed: z
+            .strictObject({
+                distributor: scaledComponent("distributor (receives OTLP, writes spans to Kafka)", {
+                    requests: { cpu: "50m", memory: "128Mi" },
+                    limits: { cpu: "500m", memory: "512Mi" },
+                }),
+                queryFrontend: scaledComponent("query-frontend (Grafana's endpoint; shards queries over the queriers)", {
+                    requests: { cpu: "50m", memory: "64Mi" },
+                    limits: { cpu: "500m", memory: "256Mi" },
+                }),
+                querier: scaledComponent("querier (searches live-stores and blocks in object storage)", {
+                    requests: { cpu: "50m", memory: "128Mi" },
+                    limits: { cpu: "1", memory: "1Gi" },
+                }),
+                metricsGenerator: scaledComponent("metrics-generator (span metrics and service graphs, remote-written to Prometheus)", {
+                    requests: { cpu: "50m", memory: "128Mi" },
+                    limits: { cpu: "500m", memory: "512Mi" },
+                }),
+                backendScheduler: fixedComponent("backend-scheduler (one replica; plans compaction and retention jobs)", {
+                    requests: { cpu: "20m", memory: "64Mi" },
+                    limits: { cpu: "200m", memory: "256Mi" },
+                }),
+                backendWorker: scaledComponent("backend-worker (compacts blocks and deletes expired ones)", {
+                    requests: { cpu: "50m", memory: "128Mi" },
+                    limits: { cpu: "500m", memory: "1Gi" },
+                }),
+                blockBuilder: fixedComponent("block-builder (one per Kafka partition; writes blocks to object storage)", {
+                    requests: { cpu: "50m", memory: "256Mi" },
+                    limits: { cpu: "1", memory: "1Gi" },
+                }),
+                liveStore: fixedComponent("live-store (one per Kafka partition; serves the most recent traces)", {
+                    requests: { cpu: "50m", memory: "256Mi" },
+                    limits: { cpu: "1", memory: "1Gi" },
+                }),
+            })
+            .prefault({})
+            .describe("Replicas and container sizes of the microservices of distributed mode."),
         extraValues,
     })
-    .describe("Tempo, the trace store, as one monolithic pod receiving OTLP.");
+    .describe("Tempo, the trace store: receives OTLP, answers Grafana's queries, turns spans into metrics.");
 
 export type TempoConfig = z.infer<typeof tempoConfigSchema>;
+export type TempoComponentName = keyof TempoConfig["distributed"];

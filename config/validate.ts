@@ -1,5 +1,5 @@
 import { ConfigError, problemsOf } from "./errors";
-import { withProfileDefaults } from "./profiles";
+import { profileSupplying, withProfileDefaults } from "./profiles";
 import { StackConfig, stackConfigSchema } from "./schema";
 
 export const PROJECT = "gpu-observability";
@@ -10,6 +10,16 @@ export const PROJECT = "gpu-observability";
  */
 export function validateStackConfig(input: unknown, keyPrefix = "", source = "ObservabilityStack args"): StackConfig {
     const result = stackConfigSchema.safeParse(withProfileDefaults(input ?? {}), { reportInput: true });
-    if (!result.success) throw new ConfigError(problemsOf(result.error, keyPrefix, stackConfigSchema), source);
+    if (!result.success) {
+        const problems = problemsOf(result.error, keyPrefix, stackConfigSchema).map((problem) => {
+            const path = problem.key
+                .slice(keyPrefix.length)
+                .split(/\.|\[\d+\]/)
+                .filter(Boolean);
+            const profile = profileSupplying(input ?? {}, path);
+            return profile ? { ...problem, message: `${problem.message} (the value is the ${profile} profile's default)` } : problem;
+        });
+        throw new ConfigError(problems, source);
+    }
     return result.data;
 }

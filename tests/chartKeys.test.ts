@@ -14,10 +14,29 @@ import {
 } from "../components";
 import { CHARTS, ChartPin, validateStackConfig } from "../config";
 import { HelmValues } from "../components/helm";
+import { objectStoreFor } from "../components/objectStorage";
 import { chartFile } from "./helpers/shared";
 
 const config = validateStackConfig({ storageClass: "standard" });
 const base = { storageClass: "standard", serviceMonitors: true };
+// Tempo in both modes, with the keys an object store and the metrics generator add.
+const production = validateStackConfig({
+    profile: "production",
+    storageClass: "standard",
+    objectStorage: { provider: "minio" },
+    tempo: { kafka: { address: "kafka.kafka.svc:9092" } },
+    // The profile's two Grafanas need a database.
+    grafana: { database: { type: "postgres", host: "grafana-db.example.internal:5432", name: "grafana", user: "grafana", password: "pw" } },
+});
+const tempoWiring = {
+    objectStore: objectStoreFor({ ...production.objectStorage, provider: "minio" }, "observability", "minio", "object-storage-credentials"),
+    metricsRemoteWriteUrl: "http://kube-prometheus-stack-prometheus.observability.svc.cluster.local:9090/api/v1/write",
+};
+// Loki on each kind of store: the keys of its targets, a credentials Secret and workload identity.
+const lokiStore = (objectStorage: Record<string, unknown>, secret?: string) => {
+    const settings = validateStackConfig({ objectStorage }).objectStorage;
+    return objectStoreFor({ ...settings, provider: settings.provider! }, "observability", "minio", secret);
+};
 
 // Declared keys (or full key paths) whose value is a Kubernetes object the chart copies verbatim (checked against the API
 // schema by render-check), or a config file's content.
@@ -28,6 +47,7 @@ const PASSED_THROUGH = new Set([
     "resources",
     "tolerations",
     "nodeSelector",
+    "affinity", // Loki's targets: templates/_pod.tpl renders it with tpl (toYaml .)
     "grafana.ini",
     // Loki config sections the chart's `loki.config` template renders verbatim with toYaml.
     "loki.ingester",
@@ -37,9 +57,17 @@ const PASSED_THROUGH = new Set([
 
 // Keys the chart reads although its values.yaml leaves them out, each with the template that reads it.
 const UNDECLARED: Record<string, string[]> = {
-    loki: [],
+    loki: [
+        "loki.storage.bucketNames", // templates/_helpers.tpl loki.commonStorageConfig, loki.rulerStorageConfig
+    ],
     tempo: [
         "persistence.storageClassName", // templates/statefulset.yaml
+        "tempo.storage.trace.s3", // values.yaml `config`: toYaml .Values.tempo.storage
+    ],
+    "tempo-distributed": [
+        "storage.trace.s3", // values.yaml `config` (templates/configmap-tempo.yaml): toYaml .Values.storage.trace.s3
+        "backendWorker.podDisruptionBudget", // templates/backend-worker/poddisruptionbudget-backend-worker.yaml
+        "backendWorker.maxUnavailable", // templates/backend-worker/poddisruptionbudget-backend-worker.yaml
     ],
     grafana: [
         "fullnameOverride", // templates/_helpers.tpl
@@ -50,18 +78,62 @@ const UNDECLARED: Record<string, string[]> = {
     "dcgm-exporter": [
         "customMetrics", // templates/metrics-configmap.yaml
     ],
-    "opentelemetry-collector": [],
+    "opentelemetry-collector": [
+        "podDisruptionBudget.maxUnavailable", // templates/pdb.yaml (commented out in values.yaml)
+    ],
     // Subcharts: their own values.yaml is not among ../shared/charts, only what the parent overrides.
     "kube-prometheus-stack": ["prometheus-node-exporter", "kube-state-metrics"],
 };
 
 const CASES: [string, ChartPin, HelmValues][] = [
     ["loki", CHARTS.loki, lokiValues({ ...base, settings: config.loki, releaseName: "loki" })],
-    ["tempo", CHARTS.tempo, tempoValues({ ...base, settings: config.tempo, releaseName: "tempo" })],
+    ["loki", CHARTS.loki, lokiValues({ ...base, settings: production.loki, releaseName: "loki" }, tempoWiring.objectStore)],
+    [
+        "loki",
+        CHARTS.loki,
+        lokiValues(
+            { ...base, settings: production.loki, releaseName: "loki" },
+            lokiStore({
+                provider: "azure",
+                azure: { accountName: "logs" },
+                serviceAccountAnnotations: { "azure.workload.identity/client-id": "x" },
+            }),
+        ),
+    ],
+    [
+        "loki",
+        CHARTS.loki,
+        lokiValues(
+            { ...base, settings: config.loki, releaseName: "loki" },
+            lokiStore({ provider: "gcs", credentials: { gcsServiceAccountKey: "{}" } }, "object-storage-credentials"),
+        ),
+    ],
+    ["tempo", CHARTS.tempo, tempoValues({ ...base, settings: config.tempo, releaseName: "tempo", ...tempoWiring })],
+    [
+        "tempo-distributed",
+        CHARTS.tempoDistributed,
+        tempoValues({ ...base, settings: production.tempo, releaseName: "tempo", ...tempoWiring }),
+    ],
     [
         "kube-prometheus-stack",
         CHARTS.kubePrometheusStack,
         prometheusValues({ ...base, settings: config.prometheus, releaseName: "kube-prometheus-stack" }),
+    ],
+    // Replicated and sharded, with disruption budgets and a long-term store.
+    [
+        "kube-prometheus-stack",
+        CHARTS.kubePrometheusStack,
+        prometheusValues({
+            ...base,
+            settings: validateStackConfig({
+                prometheus: {
+                    ...production.prometheus,
+                    shards: 2,
+                    remoteWrite: [{ url: "https://mimir.example.com/api/v1/push", bearerToken: "t", queue: { maxShards: 100 } }],
+                },
+            }).prometheus,
+            releaseName: "kube-prometheus-stack",
+        }),
     ],
     ["dcgm-exporter", CHARTS.dcgmExporter, dcgmExporterValues({ ...base, settings: config.dcgmExporter, releaseName: "dcgm-exporter" })],
     [
@@ -78,6 +150,12 @@ const CASES: [string, ChartPin, HelmValues][] = [
         CHARTS.otelCollector,
         otelCollectorValues({ ...base, settings: config.otelCollector, releaseName: "otel-collector" }, "tempo:4317"),
     ],
+    // Replicated (the production profile): spread and a disruption budget.
+    [
+        "opentelemetry-collector",
+        CHARTS.otelCollector,
+        otelCollectorValues({ ...base, settings: production.otelCollector, releaseName: "otel-collector" }, "tempo:4317"),
+    ],
     [
         "grafana",
         CHARTS.grafana,
@@ -88,6 +166,33 @@ const CASES: [string, ChartPin, HelmValues][] = [
             namespace: "observability",
             adminSecretName: "grafana-admin",
             datasources: {},
+        }),
+    ],
+    // Replicated on an external database, with a CA: the keys only that topology sets.
+    [
+        "grafana",
+        CHARTS.grafana,
+        grafanaValues({
+            ...base,
+            settings: validateStackConfig({
+                grafana: {
+                    replicas: 2,
+                    database: {
+                        type: "mysql",
+                        host: "mysql.example.internal:3306",
+                        name: "grafana",
+                        user: "grafana",
+                        password: "pw",
+                        caCert: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+                    },
+                },
+            }).grafana,
+            releaseName: "grafana",
+            namespace: "observability",
+            adminSecretName: "grafana-admin",
+            datasources: {},
+            databaseSecretName: "grafana-database",
+            databaseCaConfigMapName: "grafana-database-ca",
         }),
     ],
 ];

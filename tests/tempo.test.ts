@@ -1,11 +1,70 @@
-import { tempoValues } from "../components/tempo";
-import { validateStackConfig } from "../config";
-import { runUserProgram } from "./helpers/run";
+// Tempo: monolithic (chart tempo) in dev, Tempo 3 microservices (chart tempo-distributed) in
+// production, blocks in the stack's object store, the same outputs and flows in both modes.
+import YAML from "yaml";
+import { ObjectStore, objectStoreFor } from "../components/objectStorage";
+import { networkPolicySpec, stackNetworkPolicies } from "../components/networkPolicies";
+import { TEMPO_EXPORTER } from "../components/otelCollector";
+import { spreadAffinity, topologySpread } from "../components/placement";
+import { TEMPO_TARGETS, tempoDistributedPods, tempoValues } from "../components/tempo";
+import { CHARTS, PROFILE_DEFAULTS, validateStackConfig } from "../config";
+import { TempoComponentName } from "../config/tempo";
+import { parseServiceAddress, RENDERED_SELECTORS, RENDERED_SERVICES } from "./fixtures/renderedServices";
+import { ProgramRun, release, runIndex, runUserProgram, stackConfig, valuesOf } from "./helpers/run";
 
-const values = (tempo: Record<string, unknown> = {}, storageClass?: string): any =>
-    tempoValues({ settings: validateStackConfig({ tempo }).tempo, storageClass, serviceMonitors: true, releaseName: "tempo" });
+const PROMETHEUS_WRITE = "http://kube-prometheus-stack-prometheus.observability.svc.cluster.local:9090/api/v1/write";
+const KAFKA = "my-cluster-kafka-bootstrap.kafka.svc:9092";
+const SECRET = "object-storage-credentials";
 
-describe("Tempo values", () => {
+/** The object store the stack hands Tempo for an `objectStorage` config (its credentials Secret, unless workload identity). */
+function storeFor(objectStorage: Record<string, unknown>): ObjectStore {
+    const config = validateStackConfig({ objectStorage }).objectStorage;
+    const secret = config.provider === "minio" || config.credentials ? SECRET : undefined;
+    return objectStoreFor({ ...config, provider: config.provider! }, "observability", "minio", secret);
+}
+
+const MINIO = () => storeFor({ provider: "minio" });
+
+/** Monolithic values for a `tempo` config. */
+const values = (tempo: Record<string, unknown> = {}, storageClass?: string, objectStore?: ObjectStore): any =>
+    tempoValues({ settings: validateStackConfig({ tempo }).tempo, storageClass, serviceMonitors: true, releaseName: "tempo", objectStore });
+
+// Production's Tempo settings under the dev profile: what other subsystems' production defaults
+// require is not what these tests are about.
+const PRODUCTION_TEMPO = PROFILE_DEFAULTS.production.tempo!;
+const distributedTempo = (tempo: Record<string, any> = {}) => ({
+    ...PRODUCTION_TEMPO,
+    ...tempo,
+    kafka: { ...PRODUCTION_TEMPO.kafka, address: KAFKA, ...tempo.kafka },
+    distributed: { ...PRODUCTION_TEMPO.distributed, ...tempo.distributed },
+});
+
+/** Distributed values: production's Tempo settings and Kafka, the given store, and Prometheus unless `null`. */
+const distributed = (
+    tempo: Record<string, any> = {},
+    objectStore: ObjectStore = MINIO(),
+    prometheus: string | null = PROMETHEUS_WRITE,
+): any => {
+    const config = validateStackConfig({ objectStorage: { provider: "minio" }, tempo: distributedTempo(tempo) });
+    return tempoValues({
+        settings: config.tempo,
+        serviceMonitors: true,
+        releaseName: "tempo",
+        objectStore,
+        metricsRemoteWriteUrl: prometheus ?? undefined,
+    });
+};
+
+/** A stack file with production's Tempo on MinIO and an existing Kafka (Loki and its shipper off: not what is tested here). */
+const DISTRIBUTED_STACK = {
+    objectStorage: { provider: "minio" },
+    tempo: distributedTempo(),
+    loki: { enabled: false },
+    logs: { enabled: false },
+};
+
+const COMPONENTS = Object.keys(TEMPO_TARGETS) as TempoComponentName[];
+
+describe("Tempo values (monolithic)", () => {
     it("turn on the OTLP gRPC (4317) and HTTP (4318) receivers", () => {
         expect(values().tempo.receivers.otlp.protocols).toEqual({
             grpc: { endpoint: "0.0.0.0:4317" },
@@ -13,7 +72,7 @@ describe("Tempo values", () => {
         });
     });
 
-    it("keep traces and the write-ahead log on a PersistentVolumeClaim", () => {
+    it("keep traces and the write-ahead log on a PersistentVolumeClaim when there is no object store", () => {
         const v = values({ storageSize: "20Gi" }, "fast-ssd");
         expect(v.persistence).toMatchObject({ enabled: true, size: "20Gi", storageClassName: "fast-ssd" });
         expect(v.tempo.storage.trace).toEqual({
@@ -21,6 +80,23 @@ describe("Tempo values", () => {
             local: { path: "/var/tempo/traces" },
             wal: { path: "/var/tempo/wal" },
         });
+    });
+
+    it("keep trace blocks in the object store's tempo bucket, and only the write-ahead log on the volume", () => {
+        const v = values({}, undefined, MINIO());
+        expect(v.tempo.storage.trace).toEqual({
+            backend: "s3",
+            s3: {
+                bucket: "tempo-traces",
+                endpoint: "minio.observability.svc.cluster.local:9000",
+                region: "us-east-1",
+                insecure: true,
+                forcepathstyle: true,
+            },
+            wal: { path: "/var/tempo/wal" },
+        });
+        expect(v.tempo.extraEnvFrom).toEqual([{ secretRef: { name: SECRET } }]);
+        expect(v.persistence.enabled).toBe(true);
     });
 
     it("omit the StorageClass when none is configured, so the cluster default applies", () => {
@@ -46,17 +122,108 @@ describe("Tempo values", () => {
     });
 });
 
-describe("the Tempo component", () => {
-    it("exports its OTLP gRPC, OTLP HTTP and query endpoints, named after its release", async () => {
-        const run = await runUserProgram(({ Tempo }) => {
-            const tempo = new Tempo("traces", { namespace: "apps", settings: validateStackConfig({}).tempo, releaseName: "traces" });
-            return { grpc: tempo.otlpGrpcEndpoint, http: tempo.otlpHttpEndpoint, query: tempo.queryUrl };
+describe("Tempo's ingestion limits", () => {
+    const limits = { ingestionRate: "30M", ingestionBurst: "40M", maxLiveTraces: 50_000, maxTraceSize: "10Mi" };
+    const expected = {
+        ingestion: { rate_limit_bytes: 30_000_000, burst_size_bytes: 40_000_000, max_traces_per_user: 50_000 },
+        global: { max_bytes_per_trace: 10 * 2 ** 20 },
+    };
+
+    it("reach Tempo's overrides of every tenant in bytes, in monolithic mode", () => {
+        expect(values({ limits }).tempo.overrides.defaults).toEqual(expected);
+    });
+
+    it("reach Tempo's overrides of every tenant in bytes, in distributed mode", () => {
+        expect(distributed({ limits }, MINIO(), null).overrides.defaults).toEqual(expected);
+    });
+
+    it("default to Tempo's own: 15 MB/s, 20 MB bursts, 10,000 live traces, 5 MB per trace", () => {
+        expect(values().tempo.overrides.defaults).toEqual({
+            ingestion: { rate_limit_bytes: 15_000_000, burst_size_bytes: 20_000_000, max_traces_per_user: 10_000 },
+            global: { max_bytes_per_trace: 5_000_000 },
         });
-        expect(run.outputs).toEqual({
-            grpc: "traces.apps.svc.cluster.local:4317",
-            http: "http://traces.apps.svc.cluster.local:4318",
-            query: "http://traces.apps.svc.cluster.local:3200",
+    });
+});
+
+describe("Tempo's object storage", () => {
+    const trace = (objectStorage: Record<string, unknown>) => values({}, undefined, storeFor(objectStorage)).tempo;
+
+    it.each([
+        ["an AWS region only, AWS' regional endpoint", { region: "eu-west-1" }, "s3.eu-west-1.amazonaws.com", false, false],
+        [
+            "an S3-compatible endpoint, as configured",
+            { endpoint: "s3.internal:9000", insecure: true, forcePathStyle: true },
+            "s3.internal:9000",
+            true,
+            true,
+        ],
+    ])("speaks S3 to %s", (_what, s3, endpoint, insecure, forcepathstyle) => {
+        const tempo = trace({ provider: "s3", s3, credentials: { accessKeyId: "AKIA-test", secretAccessKey: "s3cr3t-value" } });
+        expect(tempo.storage.trace.backend).toBe("s3");
+        expect(tempo.storage.trace.s3).toMatchObject({ bucket: "tempo-traces", endpoint, insecure, forcepathstyle });
+        // Tempo's S3 client reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment first.
+        expect(tempo.extraEnvFrom).toEqual([{ secretRef: { name: SECRET } }]);
+    });
+
+    it("mounts the GCS key file from the Secret and points Google's client at it", () => {
+        const v = values({}, undefined, storeFor({ provider: "gcs", credentials: { gcsServiceAccountKey: "{}" } }));
+        expect(v.tempo.storage.trace).toMatchObject({ backend: "gcs", gcs: { bucket_name: "tempo-traces" } });
+        expect(v.extraVolumes).toEqual([
+            { name: SECRET, secret: { secretName: SECRET, items: [{ key: "gcs-key.json", path: "gcs-key.json" }] } },
+        ]);
+        expect(v.tempo.extraVolumeMounts).toEqual([{ name: SECRET, mountPath: "/var/secrets/object-storage", readOnly: true }]);
+        expect(v.tempo.extraEnv).toContainEqual({
+            name: "GOOGLE_APPLICATION_CREDENTIALS",
+            value: "/var/secrets/object-storage/gcs-key.json",
         });
+    });
+
+    it("expands Azure's account key into the config from the Secret's environment", () => {
+        const tempo = trace({ provider: "azure", azure: { accountName: "gpuobs" }, credentials: { azureAccountKey: "k3y-value" } });
+        expect(tempo.storage.trace).toMatchObject({
+            backend: "azure",
+            azure: { container_name: "tempo-traces", storage_account_name: "gpuobs", storage_account_key: "${AZURE_STORAGE_ACCOUNT_KEY}" },
+        });
+        expect(tempo.extraArgs).toEqual({ "config.expand-env": "true" });
+        expect(tempo.extraEnvFrom).toEqual([{ secretRef: { name: SECRET } }]);
+    });
+
+    it("uses Azure Workload Identity when there is no key: federated token, pod label, service account annotation", () => {
+        const annotations = { "azure.workload.identity/client-id": "00000000-0000-0000-0000-000000000000" };
+        const v = values(
+            {},
+            undefined,
+            storeFor({ provider: "azure", azure: { accountName: "gpuobs" }, serviceAccountAnnotations: annotations }),
+        );
+        expect(v.tempo.storage.trace.azure).toMatchObject({ use_federated_token: true });
+        expect(v.tempo.storage.trace.azure).not.toHaveProperty("storage_account_key");
+        expect(v.podLabels).toEqual({ "azure.workload.identity/use": "true" });
+        expect(v.serviceAccount.annotations).toEqual(annotations);
+        expect(v.tempo).not.toHaveProperty("extraEnvFrom");
+    });
+
+    it("annotates the service account for AWS workload identity, with no Secret in the pod", () => {
+        const annotations = { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/tempo" };
+        const v = distributed({}, storeFor({ provider: "s3", s3: { region: "us-east-1" }, serviceAccountAnnotations: annotations }));
+        expect(v.serviceAccount.annotations).toEqual(annotations);
+        expect(v.defaults.extraEnvFrom).toEqual([]);
+    });
+
+    it("never puts a credential into Helm values", () => {
+        const stores = [
+            storeFor({
+                provider: "s3",
+                s3: { region: "eu-west-1" },
+                credentials: { accessKeyId: "AKIA-test", secretAccessKey: "s3cr3t-value" },
+            }),
+            storeFor({ provider: "gcs", credentials: { gcsServiceAccountKey: "gcs-s3cr3t-value" } }),
+            storeFor({ provider: "azure", azure: { accountName: "gpuobs" }, credentials: { azureAccountKey: "k3y-value" } }),
+        ];
+        for (const store of stores) {
+            for (const v of [values({}, undefined, store), distributed({}, store)]) {
+                expect(JSON.stringify(v)).not.toMatch(/AKIA-test|s3cr3t-value|k3y-value/);
+            }
+        }
     });
 });
 
@@ -74,8 +241,258 @@ describe("Tempo's metrics generator", () => {
     });
 
     it("stays off when Prometheus is not installed", async () => {
-        const { runIndex, stackConfig, valuesOf } = await import("./helpers/run");
         const run = await runIndex(stackConfig({ prometheus: { enabled: false } }));
         expect(valuesOf(run, "tempo").tempo.metricsGenerator).toBeUndefined();
+        expect(valuesOf(run, "tempo").tempo.overrides.defaults).not.toHaveProperty("metrics_generator");
+    });
+
+    it("keeps working in distributed mode: its own component, remote-writing with exemplars", () => {
+        const v = distributed();
+        expect(v.metricsGenerator.enabled).toBe(true);
+        expect(v.metricsGenerator.config.storage.remote_write).toEqual([{ url: PROMETHEUS_WRITE, send_exemplars: true }]);
+        expect(v.overrides.defaults.metrics_generator.processors).toEqual(["service-graphs", "span-metrics"]);
+        expect(distributed({}, MINIO(), null).metricsGenerator.enabled).toBe(false);
+    });
+});
+
+describe("the Tempo component", () => {
+    it("exports its OTLP gRPC, OTLP HTTP and query endpoints, named after its release", async () => {
+        const run = await runUserProgram(({ Tempo }) => {
+            const tempo = new Tempo("traces", { namespace: "apps", settings: validateStackConfig({}).tempo, releaseName: "traces" });
+            return { grpc: tempo.otlpGrpcEndpoint, http: tempo.otlpHttpEndpoint, query: tempo.queryUrl };
+        });
+        expect(run.outputs).toEqual({
+            grpc: "traces.apps.svc.cluster.local:4317",
+            http: "http://traces.apps.svc.cluster.local:4318",
+            query: "http://traces.apps.svc.cluster.local:3200",
+        });
+    });
+
+    it("refuses distributed mode without an object store", async () => {
+        const run = await runUserProgram(({ Tempo }) => {
+            const settings = validateStackConfig({
+                tempo: { mode: "distributed", kafka: { address: KAFKA } },
+                objectStorage: { provider: "minio" },
+            }).tempo;
+            new Tempo("traces", { namespace: "apps", settings });
+            return {};
+        });
+        expect(run.error?.message).toMatch(/mode distributed keeps its blocks in object storage; pass args.objectStorage/);
+    });
+});
+
+describe("Tempo in distributed mode (production's settings)", () => {
+    let run: ProgramRun;
+    beforeAll(async () => {
+        run = await runIndex(stackConfig(DISTRIBUTED_STACK));
+    });
+
+    it("is the production profile's default, and dev's is monolithic", () => {
+        expect(PROFILE_DEFAULTS.production.tempo?.mode).toBe("distributed");
+        expect(validateStackConfig({}).tempo.mode).toBe("monolithic");
+    });
+
+    it("installs tempo-distributed 3.3.0 as release tempo", () => {
+        expect(run.error).toBeUndefined();
+        const tempo = release(run, "tempo");
+        expect(tempo.inputs.chart).toBe(CHARTS.tempoDistributed.chart);
+        expect(tempo.inputs.version).toBe("3.3.0");
+    });
+
+    it("sends the collector's spans to the distributors' OTLP gRPC Service (host:port, no scheme)", () => {
+        const endpoint = valuesOf(run, "otel-collector").alternateConfig.exporters[TEMPO_EXPORTER].endpoint;
+        expect(endpoint).toBe("tempo-distributor.observability.svc.cluster.local:4317");
+        expect(RENDERED_SERVICES.tempo[parseServiceAddress(endpoint).service]).toContain(4317);
+    });
+
+    it("points Grafana's Tempo datasource at the query-frontend's HTTP Service", () => {
+        const datasources = valuesOf(run, "grafana").datasources["datasources.yaml"].datasources;
+        const url = datasources.find((d: any) => d.type === "tempo").url;
+        expect(url).toBe("http://tempo-query-frontend.observability.svc.cluster.local:3200");
+        expect(run.outputs.tempoQueryUrl).toBe(url);
+        expect(RENDERED_SERVICES.tempo[parseServiceAddress(url).service]).toContain(3200);
+    });
+
+    it("exports an OTLP HTTP endpoint the distributors' Service serves", async () => {
+        const out = await runUserProgram(({ Tempo }) => {
+            const settings = validateStackConfig(DISTRIBUTED_STACK).tempo;
+            const objectStorage = { store: require("@pulumi/pulumi").output(MINIO()), ready: [] };
+            const tempo = new Tempo("traces", { namespace: "observability", settings, objectStorage });
+            return { http: tempo.otlpHttpEndpoint };
+        });
+        expect(out.outputs.http).toBe("http://tempo-distributor.observability.svc.cluster.local:4318");
+        expect(RENDERED_SERVICES.tempo["tempo-distributor"]).toContain(4318);
+    });
+
+    it("waits for the object store: the credentials Secret and MinIO", () => {
+        const minio = release(run, "minio");
+        const secret = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata?.name === SECRET)!;
+        expect(release(run, "tempo").dependencies).toEqual(expect.arrayContaining([minio.urn, secret.urn]));
+    });
+
+    it("writes spans through the configured Kafka, with one block-builder and one live-store per partition", () => {
+        const v = distributed({ kafka: { topic: "gpu-traces", partitions: 6 } });
+        expect(v.ingest.kafka).toEqual({
+            address: KAFKA,
+            topic: "gpu-traces",
+            auto_create_topic_enabled: true,
+            auto_create_topic_default_partitions: 6,
+        });
+        expect(v.blockBuilder).toMatchObject({ enabled: true, replicas: 6 });
+        expect(v.liveStore).toMatchObject({ enabled: true, replicas: 6 });
+        expect(valuesOf(run, "tempo").ingest.kafka.auto_create_topic_default_partitions).toBe(3);
+    });
+
+    it("stores blocks in the object store's tempo bucket, credentials from the Secret's environment", () => {
+        const v = valuesOf(run, "tempo");
+        expect(v.storage.trace).toEqual({
+            backend: "s3",
+            s3: {
+                bucket: "tempo-traces",
+                endpoint: "minio.observability.svc.cluster.local:9000",
+                region: "us-east-1",
+                insecure: true,
+                forcepathstyle: true,
+            },
+        });
+        expect(v.defaults.extraEnvFrom).toEqual([{ secretRef: { name: SECRET } }]);
+    });
+
+    it("keeps traces for the retention, as the backend-scheduler's block retention (a Go duration)", () => {
+        expect(distributed({ retention: "14d" }).backendScheduler.config.provider.compaction.compaction.block_retention).toBe("336h");
+    });
+
+    it("runs the replicas and sizes of the production profile, each container with requests and limits", () => {
+        const v = valuesOf(run, "tempo");
+        const profile = PROFILE_DEFAULTS.production.tempo!.distributed as Record<string, any>;
+        for (const component of COMPONENTS) {
+            expect(v[component].resources).toEqual(profile[component].resources);
+            if (profile[component].replicas) expect(v[component].replicas).toBe(profile[component].replicas);
+        }
+        expect([v.distributor.replicas, v.queryFrontend.replicas, v.querier.replicas, v.metricsGenerator.replicas]).toEqual([3, 2, 2, 2]);
+    });
+
+    it("sizes each component from config", () => {
+        const resources = { requests: { cpu: "3", memory: "6Gi" }, limits: { cpu: "4", memory: "8Gi" } };
+        for (const component of COMPONENTS) {
+            const v = distributed({ distributed: { [component]: { resources } } });
+            expect(v[component].resources).toEqual(resources);
+        }
+    });
+
+    it("spreads every component's replicas over zones and nodes, preferred, as the YAML strings the chart templates", () => {
+        const v = valuesOf(run, "tempo");
+        for (const component of COMPONENTS) {
+            const pods = tempoDistributedPods("tempo", component);
+            expect(YAML.parse(v[component].affinity)).toEqual(spreadAffinity(pods));
+            expect(YAML.parse(v[component].topologySpreadConstraints)).toEqual(topologySpread(pods));
+        }
+    });
+
+    it("budgets disruptions of replicated components only, one pod at a time", () => {
+        const v = valuesOf(run, "tempo");
+        for (const component of [
+            "distributor",
+            "queryFrontend",
+            "querier",
+            "metricsGenerator",
+            "backendWorker",
+            "blockBuilder",
+            "liveStore",
+        ]) {
+            expect(v[component]).toMatchObject({ podDisruptionBudget: { enabled: true }, maxUnavailable: 1 });
+        }
+        const single = distributed({ kafka: { partitions: 1 }, distributed: { querier: { replicas: 1 } } });
+        expect(single.querier.podDisruptionBudget.enabled).toBe(false);
+        expect(single.liveStore.podDisruptionBudget.enabled).toBe(false);
+    });
+
+    it("turns off what a self-hosted OSS install does not need: gateway, memcached, Jaeger UI, agents, rollout-operator, usage reports", () => {
+        const v = valuesOf(run, "tempo");
+        expect(v.gateway.enabled).toBe(false);
+        expect(v.memcached.enabled).toBe(false);
+        // With memcached off the chart copies `cache` verbatim; its default names the memcached that is off.
+        expect(v.cache).toEqual({ caches: [] });
+        expect(v.queryFrontend.query.enabled).toBe(false);
+        expect(v.metaMonitoring.grafanaAgent).toEqual({ enabled: false, installOperator: false });
+        expect(v.rollout_operator.enabled).toBe(false);
+        expect(v.reportingEnabled).toBe(false);
+    });
+
+    it("receives OTLP only, over gRPC and HTTP", () => {
+        expect(valuesOf(run, "tempo").traces).toEqual({ otlp: { grpc: { enabled: true }, http: { enabled: true } } });
+    });
+
+    it("runs every container restricted, as Tempo's own user", () => {
+        const v = valuesOf(run, "tempo");
+        expect(v.tempo.securityContext).toMatchObject({
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ["ALL"] },
+            runAsUser: 10001,
+        });
+        expect(v.tempo.podSecurityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, fsGroup: 10001 });
+    });
+
+    it("has its ServiceMonitors on, as Prometheus' CRDs are there", () => {
+        expect(valuesOf(run, "tempo").metaMonitoring.serviceMonitor.enabled).toBe(true);
+    });
+});
+
+describe("NetworkPolicies of distributed Tempo", () => {
+    let policies: Record<string, any>;
+    beforeAll(async () => {
+        const run = await runIndex(stackConfig(DISTRIBUTED_STACK));
+        policies = Object.fromEntries(
+            run.resources
+                .filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+                .map((r) => [r.inputs.metadata.name, r.inputs.spec]),
+        );
+    });
+    const peers = (policy: string, port: number) =>
+        policies[policy].ingress.filter((rule: any) => rule.ports.some((p: any) => p.port === port)).flatMap((rule: any) => rule.from);
+    const only = (name: string) => [{ podSelector: { matchLabels: expect.objectContaining({ "app.kubernetes.io/name": name }) } }];
+
+    it("let the collector reach only the distributors, on the OTLP ports", () => {
+        expect(policies["allow-tempo-distributor"].podSelector.matchLabels).toEqual(RENDERED_SELECTORS.tempoDistributor);
+        for (const port of [4317, 4318]) expect(peers("allow-tempo-distributor", port)).toEqual(only("opentelemetry-collector"));
+        expect(peers("allow-tempo", 4317)).toEqual([]);
+    });
+
+    it("let Grafana reach only the query-frontends, on Tempo's HTTP port", () => {
+        expect(policies["allow-tempo-query-frontend"].podSelector.matchLabels).toEqual(RENDERED_SELECTORS.tempoQueryFrontend);
+        expect(peers("allow-tempo-query-frontend", 3200)).toEqual(only("grafana"));
+        expect(peers("allow-tempo", 3200)).toEqual([{ podSelector: { matchLabels: RENDERED_SELECTORS.tempo } }]);
+    });
+
+    it("let Tempo's components call each other over HTTP and gRPC and gossip over memberlist", () => {
+        expect(policies["allow-tempo"].podSelector.matchLabels).toEqual(RENDERED_SELECTORS.tempo);
+        expect(policies["allow-tempo"].ingress).toEqual([
+            {
+                from: [{ podSelector: { matchLabels: RENDERED_SELECTORS.tempo } }],
+                ports: [3200, 9095, 7946].map((port) => ({ protocol: "TCP", port })),
+            },
+        ]);
+    });
+
+    it("let only the metrics generator of Tempo remote-write to Prometheus", () => {
+        const writers = peers("allow-prometheus", 9090).filter((p: any) => p.podSelector.matchLabels["app.kubernetes.io/name"] === "tempo");
+        expect(writers).toEqual([{ podSelector: { matchLabels: RENDERED_SELECTORS.tempoMetricsGenerator } }]);
+    });
+
+    it("keep monolithic Tempo's single policy: collector and Grafana in, no component flows", () => {
+        const names = stackNetworkPolicies({ tempo: RENDERED_SELECTORS.tempo, otelCollector: RENDERED_SELECTORS.otelCollector }).map(
+            (p) => p.name,
+        );
+        expect(names).toEqual(["default-deny-ingress", "allow-tempo", "allow-otel-collector"]);
+        const tempo = stackNetworkPolicies({ tempo: RENDERED_SELECTORS.tempo, otelCollector: RENDERED_SELECTORS.otelCollector }).find(
+            (p) => p.name === "allow-tempo",
+        )!;
+        expect(networkPolicySpec(tempo).ingress).toEqual([
+            {
+                from: [{ podSelector: { matchLabels: RENDERED_SELECTORS.otelCollector } }],
+                ports: [4317, 4318].map((port) => ({ protocol: "TCP", port })),
+            },
+        ]);
     });
 });

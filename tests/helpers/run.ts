@@ -12,8 +12,10 @@ import {
 
 export { PROJECT_DIR, type ProgramRun, type RegisteredResource };
 
+/** Pulumi.<stack>.yaml of the project as Pulumi hands it to the program. */
+export const exampleStackConfig = (stack: string): StackConfigFile => readStackFile(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`));
 /** Pulumi.dev.yaml as Pulumi hands it to the program. */
-export const devStackConfig = (): StackConfigFile => readStackFile(path.join(PROJECT_DIR, "Pulumi.dev.yaml"));
+export const devStackConfig = (): StackConfigFile => exampleStackConfig("dev");
 
 /** Config written the way a stack file writes it, e.g. `{ namespace: "x", loki: { enabled: false } }`. */
 export const stackConfig = (values: Record<string, unknown>): StackConfigFile => flattenConfig(values);
