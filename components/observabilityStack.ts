@@ -95,7 +95,7 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                 {
                     ...monitored,
                     settings: config.tempo,
-                    metricsRemoteWriteUrl: this.prometheus?.remoteWriteUrl,
+                    metricsRemoteWriteUrls: this.prometheus?.remoteWriteUrls,
                     objectStorage: this.objectStorage,
                 },
                 asChild,

@@ -30,7 +30,7 @@ const production = validateStackConfig({
 });
 const tempoWiring = {
     objectStore: objectStoreFor({ ...production.objectStorage, provider: "minio" }, "observability", "minio", "object-storage-credentials"),
-    metricsRemoteWriteUrl: "http://kube-prometheus-stack-prometheus.observability.svc.cluster.local:9090/api/v1/write",
+    metricsRemoteWriteUrls: ["http://kube-prometheus-stack-prometheus-0.observability.svc.cluster.local:9090/api/v1/write"],
 };
 // Loki on each kind of store: the keys of its targets, a credentials Secret and workload identity.
 const lokiStore = (objectStorage: Record<string, unknown>, secret?: string) => {

@@ -11,7 +11,7 @@ import { TempoComponentName } from "../config/tempo";
 import { parseServiceAddress, RENDERED_SELECTORS, RENDERED_SERVICES } from "./fixtures/renderedServices";
 import { ProgramRun, release, runIndex, runUserProgram, stackConfig, valuesOf } from "./helpers/run";
 
-const PROMETHEUS_WRITE = "http://kube-prometheus-stack-prometheus.observability.svc.cluster.local:9090/api/v1/write";
+const PROMETHEUS_WRITE = "http://kube-prometheus-stack-prometheus-0.observability.svc.cluster.local:9090/api/v1/write";
 const KAFKA = "my-cluster-kafka-bootstrap.kafka.svc:9092";
 const SECRET = "object-storage-credentials";
 
@@ -50,7 +50,7 @@ const distributed = (
         serviceMonitors: true,
         releaseName: "tempo",
         objectStore,
-        metricsRemoteWriteUrl: prometheus ?? undefined,
+        metricsRemoteWriteUrls: prometheus === null ? undefined : [prometheus],
     });
 };
 
@@ -234,10 +234,18 @@ describe("Tempo's metrics generator", () => {
         const tempo = valuesOf(run, "tempo").tempo;
         expect(tempo.metricsGenerator).toMatchObject({ enabled: true });
         expect(tempo.metricsGenerator.storage.remote_write).toEqual([
-            { url: `${run.outputs.prometheusUrl}/api/v1/write`, send_exemplars: true },
+            { url: `${String(run.outputs.prometheusUrl).replace("-prometheus.", "-prometheus-0.")}/api/v1/write`, send_exemplars: true },
         ]);
         expect(tempo.overrides.defaults.metrics_generator.processors).toEqual(["service-graphs", "span-metrics"]);
         expect(valuesOf(run, "kube-prometheus-stack").prometheus.prometheusSpec.enableRemoteWriteReceiver).toBe(true);
+    });
+
+    it("writes to every Prometheus replica, since no scrape would fill another's gaps", async () => {
+        const run = await runIndex(stackConfig({ prometheus: { replicas: 2 } }));
+        expect(valuesOf(run, "tempo").tempo.metricsGenerator.storage.remote_write.map((target: any) => target.url)).toEqual([
+            "http://kube-prometheus-stack-prometheus-0.observability.svc.cluster.local:9090/api/v1/write",
+            "http://kube-prometheus-stack-prometheus-1.observability.svc.cluster.local:9090/api/v1/write",
+        ]);
     });
 
     it("stays off when Prometheus is not installed", async () => {

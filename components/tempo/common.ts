@@ -13,7 +13,7 @@ export const TEMPO_UID = 10001;
 /** What Tempo's values functions take besides the common input. */
 export interface TempoValuesInput extends ValuesInput<TempoConfig> {
     /** Prometheus' remote-write URL: the metrics generator writes span metrics there; none, it stays off. */
-    metricsRemoteWriteUrl?: string;
+    metricsRemoteWriteUrls?: string[];
     /** The object store trace blocks go to; none, the pod's own volume (monolithic mode only). */
     objectStore?: ObjectStore;
 }
@@ -42,4 +42,5 @@ export function tempoOverrides(limits: TempoConfig["limits"], metricsGenerator: 
 }
 
 /** The metrics generator's remote write: exemplars carry a sample's trace id, so a latency panel links to its traces. */
-export const remoteWrite = (url: string) => [{ url, send_exemplars: true }];
+/** One remote-write target per Prometheus replica: span metrics exist nowhere else, so each replica gets them all. */
+export const remoteWrite = (urls: string[]) => urls.map((url) => ({ url, send_exemplars: true }));

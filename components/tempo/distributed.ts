@@ -68,7 +68,7 @@ export function distributedValues({
     settings,
     serviceMonitors,
     releaseName,
-    metricsRemoteWriteUrl,
+    metricsRemoteWriteUrls,
     objectStore,
 }: TempoValuesInput): HelmValues {
     if (!objectStore) throw new Error("Tempo in distributed mode keeps its blocks in object storage; pass objectStore");
@@ -76,7 +76,7 @@ export function distributedValues({
     const { distributed, kafka } = settings;
     const replicas = (component: "distributor" | "queryFrontend" | "querier" | "metricsGenerator" | "backendWorker") =>
         distributed[component].replicas;
-    const metricsGenerator = metricsRemoteWriteUrl !== undefined;
+    const metricsGenerator = metricsRemoteWriteUrls !== undefined;
     return {
         fullnameOverride: releaseName,
         reportingEnabled: false,
@@ -119,7 +119,7 @@ export function distributedValues({
         metricsGenerator: {
             enabled: metricsGenerator,
             ...sized(settings, releaseName, "metricsGenerator", replicas("metricsGenerator")),
-            ...(metricsGenerator ? { config: { storage: { remote_write: remoteWrite(metricsRemoteWriteUrl) } } } : {}),
+            ...(metricsGenerator ? { config: { storage: { remote_write: remoteWrite(metricsRemoteWriteUrls) } } } : {}),
         },
         backendScheduler: {
             enabled: true,

@@ -17,10 +17,11 @@ export { traceStorage } from "./storage";
 
 export interface TempoArgs extends SubsystemArgs<TempoConfig> {
     /**
-     * Prometheus' remote-write URL. When set, Tempo's metrics generator turns every trace into
-     * service-graph and span metrics (request rate, errors, duration per service) written there.
+     * Remote-write URLs of every Prometheus replica. When set, Tempo's metrics generator turns every
+     * trace into service-graph and span metrics (request rate, errors, duration per service) written
+     * to each: these series come from no scrape, so a replica left out would never have them.
      */
-    metricsRemoteWriteUrl?: pulumi.Input<string>;
+    metricsRemoteWriteUrls?: pulumi.Input<string[]>;
     /** The object store trace blocks live in: required in distributed mode; unset, the pod's own volume. */
     objectStorage?: Pick<ObjectStorage, "store" | "ready">;
 }
@@ -91,8 +92,8 @@ export class Tempo extends pulumi.ComponentResource {
             releaseName,
             values: (input) =>
                 pulumi
-                    .all([args.metricsRemoteWriteUrl, args.objectStorage?.store])
-                    .apply(([metricsRemoteWriteUrl, objectStore]) => tempoValues({ ...input, metricsRemoteWriteUrl, objectStore })),
+                    .all([args.metricsRemoteWriteUrls, args.objectStorage?.store])
+                    .apply(([metricsRemoteWriteUrls, objectStore]) => tempoValues({ ...input, metricsRemoteWriteUrls, objectStore })),
             // The credentials Secret and MinIO must exist before Tempo's pods mount and call them.
             dependsOn: args.objectStorage?.ready,
         });

@@ -14,7 +14,7 @@ export function monolithicValues({
     storageClass,
     serviceMonitors,
     releaseName,
-    metricsRemoteWriteUrl,
+    metricsRemoteWriteUrls,
     objectStore,
 }: TempoValuesInput): HelmValues {
     // Without an object store, blocks and the write-ahead log both live on the volume at /var/tempo;
@@ -46,13 +46,13 @@ export function monolithicValues({
                     ? { ...storage.trace, wal: { path: "/var/tempo/wal" } }
                     : { backend: "local", local: { path: "/var/tempo/traces" }, wal: { path: "/var/tempo/wal" } },
             },
-            overrides: tempoOverrides(settings.limits, metricsRemoteWriteUrl !== undefined),
-            ...(metricsRemoteWriteUrl === undefined
+            overrides: tempoOverrides(settings.limits, metricsRemoteWriteUrls !== undefined),
+            ...(metricsRemoteWriteUrls === undefined
                 ? {}
                 : {
                       metricsGenerator: {
                           enabled: true,
-                          storage: { path: "/var/tempo/generator/wal", remote_write: remoteWrite(metricsRemoteWriteUrl) },
+                          storage: { path: "/var/tempo/generator/wal", remote_write: remoteWrite(metricsRemoteWriteUrls) },
                           traces_storage: { path: "/var/tempo/generator/traces" },
                       },
                   }),
