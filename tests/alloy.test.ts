@@ -9,6 +9,9 @@ import { runUserProgram } from "./helpers/run";
 import { chartFile } from "./helpers/shared";
 
 const PUSH_URL = "http://loki.observability.svc.cluster.local:3100/loki/api/v1/push";
+// Production without the object store, Kafka and database its Loki, Tempo and Grafana need:
+// this subsystem's production defaults apply all the same.
+const SINGLE_PODS = { loki: { mode: "monolithic" }, tempo: { mode: "monolithic" }, grafana: { replicas: 1 } };
 const settings = (logs: Record<string, unknown> = {}) => validateStackConfig({ logs: { shipper: "alloy", ...logs } }).logs;
 const values = ({ logs = {}, serviceMonitors = true, releaseName = "alloy" } = {}): any =>
     alloyValues({ settings: settings(logs), serviceMonitors, releaseName }, PUSH_URL);
@@ -47,6 +50,15 @@ describe("Alloy values", () => {
         const v = values({ logs: { resources: { limits: { memory: "512Mi" } } } });
         expect(v.alloy.resources.limits.memory).toBe("512Mi");
         expect(v.configReloader.resources).toEqual({ requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "50m", memory: "64Mi" } });
+    });
+
+    it("size Alloy per profile, the production one for a busy GPU node's logs", () => {
+        const sized = (profile: string) => {
+            const logs = validateStackConfig({ profile, ...SINGLE_PODS, logs: { shipper: "alloy" } }).logs;
+            return (alloyValues({ settings: logs, serviceMonitors: true, releaseName: "alloy" }, PUSH_URL) as any).alloy.resources;
+        };
+        expect(sized("dev")).toEqual({ requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "256Mi" } });
+        expect(sized("production")).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } });
     });
 
     it("may read pods and nothing else in the cluster", () => {

@@ -3,6 +3,9 @@ import { validateStackConfig } from "../config";
 import { runUserProgram } from "./helpers/run";
 
 const TEMPO = "tempo.observability.svc.cluster.local:4317";
+// Production without the object store, Kafka and database its Loki, Tempo and Grafana need:
+// this subsystem's production defaults apply all the same.
+const SINGLE_PODS = { loki: { mode: "monolithic" }, tempo: { mode: "monolithic" }, grafana: { replicas: 1 } };
 const values = (otelCollector: Record<string, unknown> = {}): any =>
     otelCollectorValues(
         { settings: validateStackConfig({ otelCollector }).otelCollector, serviceMonitors: true, releaseName: "otel-collector" },
@@ -35,6 +38,39 @@ describe("OpenTelemetry Collector values", () => {
         const v = values();
         expect(Object.keys(v.alternateConfig.service.pipelines)).toEqual(["traces"]);
         for (const port of ["jaeger-compact", "jaeger-thrift", "jaeger-grpc", "zipkin"]) expect(v.ports[port].enabled).toBe(false);
+    });
+
+    it("size the collector per profile: one small replica in dev, two with a half-hour disk queue in production", () => {
+        const dev = values();
+        expect(dev.replicaCount).toBe(1);
+        expect(dev.resources).toEqual({ requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } });
+        expect(dev.podDisruptionBudget).toEqual({ enabled: false });
+
+        const production: any = otelCollectorValues(
+            {
+                settings: validateStackConfig({ profile: "production", ...SINGLE_PODS }).otelCollector,
+                serviceMonitors: true,
+                releaseName: "otel-collector",
+            },
+            TEMPO,
+        );
+        expect(production.replicaCount).toBe(2);
+        expect(production.resources).toEqual({ requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } });
+        expect(production.statefulset.volumeClaimTemplates[0].spec.resources.requests.storage).toBe("10Gi");
+        expect(production.alternateConfig.exporters[TEMPO_EXPORTER].retry_on_failure.max_elapsed_time).toBe("30m");
+    });
+
+    it("spread replicas over zones and nodes and drain them one at a time", () => {
+        const v = values({ replicas: 2 });
+        const pods = { "app.kubernetes.io/name": "opentelemetry-collector", "app.kubernetes.io/instance": "otel-collector" };
+        expect(v.topologySpreadConstraints.map((c: any) => [c.topologyKey, c.labelSelector.matchLabels])).toEqual([
+            ["topology.kubernetes.io/zone", pods],
+            ["kubernetes.io/hostname", pods],
+        ]);
+        expect(
+            v.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.labelSelector.matchLabels,
+        ).toEqual(pods);
+        expect(v.podDisruptionBudget).toEqual({ enabled: true, maxUnavailable: 1 });
     });
 
     it("run the Kubernetes distribution with the RBAC k8s_attributes needs", () => {

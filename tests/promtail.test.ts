@@ -2,6 +2,9 @@ import { promtailValues } from "../components/promtail";
 import { validateStackConfig } from "../config";
 
 const PUSH_URL = "http://loki.observability.svc.cluster.local:3100/loki/api/v1/push";
+// Production without the object store, Kafka and database its Loki, Tempo and Grafana need:
+// this subsystem's production defaults apply all the same.
+const SINGLE_PODS = { loki: { mode: "monolithic" }, tempo: { mode: "monolithic" }, grafana: { replicas: 1 } };
 const values = (logs: Record<string, unknown> = {}): any =>
     promtailValues(
         { settings: validateStackConfig({ logs }).logs, serviceMonitors: true, releaseName: "promtail", namespace: "observability" },
@@ -46,5 +49,27 @@ describe("Promtail values", () => {
 
     it("size the container from config", () => {
         expect(values({ resources: { limits: { memory: "512Mi" } } }).resources.limits.memory).toBe("512Mi");
+    });
+
+    it("size the container per profile: a node of the dev cluster, a busy GPU node in production", () => {
+        const sized = (profile: string) =>
+            promtailValues(
+                {
+                    settings: validateStackConfig({ profile, ...SINGLE_PODS }).logs,
+                    serviceMonitors: true,
+                    releaseName: "promtail",
+                    namespace: "observability",
+                },
+                PUSH_URL,
+            ).resources;
+        expect(sized("dev")).toEqual({ requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "256Mi" } });
+        expect(sized("production")).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } });
+    });
+
+    it("run no container the values leave unsized: the chart's config reloader stays off", () => {
+        const v = values();
+        expect(v.sidecar).toBeUndefined();
+        expect(v.extraContainers).toBeUndefined();
+        expect(v.initContainer).toBeUndefined();
     });
 });
