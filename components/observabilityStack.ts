@@ -151,7 +151,13 @@ export class ObservabilityStack extends pulumi.ComponentResource {
                         gpu: this.dcgmExporter !== undefined && this.prometheus !== undefined,
                         // Span metrics exist only where Tempo's metrics generator has a Prometheus to write to.
                         spanMetrics: this.tempo !== undefined && this.prometheus !== undefined,
-                        pipeline: { ...pipeline, namespace: config.namespace, metrics: this.prometheus !== undefined },
+                        pipeline: {
+                            ...pipeline,
+                            namespace: config.namespace,
+                            metrics: this.prometheus !== undefined,
+                            // The modes name Loki's and Tempo's containers, whose error lines the dashboard shows.
+                            modes: { loki: config.loki.mode, tempo: config.tempo.mode },
+                        },
                     }),
                 },
                 asChild,

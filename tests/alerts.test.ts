@@ -123,6 +123,17 @@ const ALLOY = (pod: string, ip: string) => ({
 const LOKI_PUSH_HOST = "loki.observability.svc.cluster.local:3100";
 const LOKI = { ...target("observability/loki", "loki", "loki-0", "loki", "http-metrics", "10.244.1.31:3100"), app_instance: "loki" };
 const TEMPO = target("tempo", "tempo", "tempo-0", "tempo", "tempo-prom-metrics", "10.244.1.32:3200");
+// Loki simple-scalable: the chart's ServiceMonitor scrapes each target's Service, the job
+// "<namespace>/<Service>"; the distributor that counts discards runs in the write target.
+const LOKI_WRITE = (replica: number) => ({
+    ...target("observability/loki-write", "loki-write", `loki-write-${replica}`, "write", "http-metrics", `10.244.2.${10 + replica}:3100`),
+    app_instance: "loki",
+});
+// Tempo distributed: one ServiceMonitor per component, which sets the job to "<namespace>/<component>"
+// (tempo-distributed templates/lib/service-monitor.tpl); distributors and live-stores both count discards.
+const TEMPO_COMPONENT = (component: string, pod: string, ip: string) =>
+    target(`observability/${component}`, `tempo-${component}`, pod, component, "http-metrics", `${ip}:3200`);
+const TEMPO_DISTRIBUTOR = (pod: string, ip: string) => TEMPO_COMPONENT("distributor", pod, ip);
 
 // ---- The cases: for each alert, when it fires (with its labels and annotations) and when not ----
 
@@ -613,6 +624,103 @@ const CASES: [string, PromtoolTest][] = [
     ],
 ];
 
+/**
+ * The pipeline rules where Loki runs simple-scalable and Tempo distributed: several pods, under
+ * other jobs, Services and containers, count the same losses. The rules key on none of those: one
+ * alert per tenant and reason, at the rate of all pods together.
+ */
+const SCALABLE_CASES: [string, PromtoolTest][] = [
+    [
+        "LokiDiscardingSamples fires once for the write target's pods together",
+        {
+            interval: "1m",
+            input_series: [
+                series(metricNames.PIPELINE.loki.discardedSamples, { reason: "rate_limited", tenant: "fake", ...LOKI_WRITE(0) }, "0+30x30"),
+                series(metricNames.PIPELINE.loki.discardedSamples, { reason: "rate_limited", tenant: "fake", ...LOKI_WRITE(1) }, "0+30x30"),
+                series(metricNames.PIPELINE.loki.discardedSamples, { reason: "line_too_long", tenant: "fake", ...LOKI_WRITE(2) }, "0x30"),
+            ],
+            alert_rule_test: [
+                ...silentAt("LokiDiscardingSamples", "5m"),
+                {
+                    eval_time: "15m",
+                    alertname: "LokiDiscardingSamples",
+                    exp_alerts: [
+                        {
+                            exp_labels: { severity: "warning", namespace: "observability", tenant: "fake", reason: "rate_limited" },
+                            exp_annotations: {
+                                summary: "Loki discards log lines (rate_limited)",
+                                description:
+                                    "Loki has been discarding log lines of tenant fake for 10m (1.00 lines/s, reason rate_limited): it refused them at ingestion. " +
+                                    "rate_limited, stream_limit or per_stream_rate_limit: raise Loki's limits_config; greater_than_max_sample_age " +
+                                    "or too_far_behind: a shipper is sending old logs.",
+                            },
+                        },
+                    ],
+                },
+            ],
+        },
+    ],
+    [
+        "TempoDiscardingSpans fires once for the distributors' and live-stores' pods together",
+        {
+            interval: "1m",
+            input_series: [
+                series(
+                    metricNames.PIPELINE.tempo.discardedSpans,
+                    {
+                        reason: "rate_limited",
+                        tenant: "single-tenant",
+                        ...TEMPO_DISTRIBUTOR("tempo-distributor-7c9d8f6b5-k2x8p", "10.244.4.11"),
+                    },
+                    "0+3x30",
+                ),
+                series(
+                    metricNames.PIPELINE.tempo.discardedSpans,
+                    {
+                        reason: "rate_limited",
+                        tenant: "single-tenant",
+                        ...TEMPO_DISTRIBUTOR("tempo-distributor-7c9d8f6b5-q9w4z", "10.244.5.12"),
+                    },
+                    "0+3x30",
+                ),
+                series(
+                    metricNames.PIPELINE.tempo.discardedSpans,
+                    {
+                        reason: "live_traces_exceeded",
+                        tenant: "single-tenant",
+                        ...TEMPO_COMPONENT("live-store", "tempo-live-store-0", "10.244.4.21"),
+                    },
+                    "0x30",
+                ),
+            ],
+            alert_rule_test: [
+                ...silentAt("TempoDiscardingSpans", "5m"),
+                {
+                    eval_time: "15m",
+                    alertname: "TempoDiscardingSpans",
+                    exp_alerts: [
+                        {
+                            exp_labels: {
+                                severity: "warning",
+                                namespace: "observability",
+                                tenant: "single-tenant",
+                                reason: "rate_limited",
+                            },
+                            exp_annotations: {
+                                summary: "Tempo discards spans (rate_limited)",
+                                description:
+                                    "Tempo has been discarding spans of tenant single-tenant for 10m (0.10 spans/s, reason rate_limited): they are lost. " +
+                                    "rate_limited or live_traces_exceeded: raise Tempo's overrides (ingestion rate, max live traces); " +
+                                    "trace_too_large: an application writes huge traces.",
+                            },
+                        },
+                    ],
+                },
+            ],
+        },
+    ],
+];
+
 // ---- promtool ----------------------------------------------------------------------------------
 
 let workDir: string;
@@ -647,6 +755,10 @@ describe("alert rules under promtool", () => {
 
     it.each(CASES)("%s", (title, test) => {
         expect(promtoolTest(title.split(" ")[0], [test])).toEqual(PASSED);
+    });
+
+    it.each(SCALABLE_CASES)("in Loki's simple-scalable and Tempo's distributed modes: %s", (title, test) => {
+        expect(promtoolTest(`scalable-${title.split(" ")[0]}`, [test])).toEqual(PASSED);
     });
 
     it("cover every rule", () => {

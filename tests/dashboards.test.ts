@@ -9,12 +9,21 @@ import { DASHBOARD_FOLDER_ANNOTATION, DASHBOARD_LABEL } from "../components/graf
 import * as metricNames from "../components/metricNames";
 import { DashboardSpec, stackDashboards, StackDashboardsInput } from "../components/dashboards";
 import { dcgmCounterList, validateStackConfig } from "../config";
-import { ProgramRun, runUserProgram } from "./helpers/run";
+import { exampleStackConfig, ProgramRun, runIndex, runUserProgram } from "./helpers/run";
 
 const EVERYTHING: StackDashboardsInput = {
     gpu: true,
     spanMetrics: true,
-    pipeline: { namespace: "observability", metrics: true, promtail: true, alloy: false, otelCollector: true, loki: true, tempo: true },
+    pipeline: {
+        namespace: "observability",
+        metrics: true,
+        promtail: true,
+        alloy: false,
+        otelCollector: true,
+        loki: true,
+        tempo: true,
+        modes: { loki: "monolithic", tempo: "monolithic" },
+    },
 };
 const ALL = stackDashboards(EVERYTHING);
 const byUid = (uid: string, dashboards = ALL): any => dashboards.find((d) => d.uid === uid)?.json;
@@ -348,6 +357,53 @@ describe("the observability pipeline dashboard", () => {
             datasource: { uid: DATASOURCE_UIDS.loki },
             expr: '{namespace="$namespace", container=~"promtail|opentelemetry-collector|loki|tempo"} |~ "(?i)error"',
         });
+    });
+
+    // Container names as the charts render them: Loki's templates/_pod.tpl names a container after
+    // its target ("single-binary" as "loki"); tempo-distributed's templates/_pod.tpl after its
+    // component's target; the tempo chart's StatefulSet "tempo".
+    const errorStream = (json: any): string => contentPanels(json).find((p) => p.type === "logs").targets[0].expr;
+    it.each([
+        ["monolithic", "monolithic", "loki|tempo"],
+        [
+            "simple-scalable",
+            "distributed",
+            "write|read|backend|distributor|query-frontend|querier|metrics-generator|backend-scheduler|backend-worker|block-builder|live-store",
+        ],
+        ["simple-scalable", "monolithic", "write|read|backend|tempo"],
+        [
+            "monolithic",
+            "distributed",
+            "loki|distributor|query-frontend|querier|metrics-generator|backend-scheduler|backend-worker|block-builder|live-store",
+        ],
+    ] as const)("shows the error lines of Loki %s and Tempo %s by their containers in that mode", (loki, tempo, containers) => {
+        const json = pipeline({ modes: { loki, tempo } });
+        expect(errorStream(json)).toBe(
+            `{namespace="$namespace", container=~"promtail|opentelemetry-collector|${containers}"} |~ "(?i)error"`,
+        );
+        const perComponent = contentPanels(json).find((p) => p.title === "Error lines per component").targets[0].expr;
+        expect(perComponent).toContain(`container=~"promtail|opentelemetry-collector|${containers}"`);
+    });
+
+    it("matches the containers of every mode when it is not told the modes", () => {
+        expect(errorStream(pipeline({ modes: undefined }))).toContain(
+            'container=~"promtail|opentelemetry-collector|loki|write|read|backend|tempo|distributor|query-frontend|querier|' +
+                'metrics-generator|backend-scheduler|backend-worker|block-builder|live-store"',
+        );
+    });
+
+    it("names the containers of the modes the stack's config runs Loki and Tempo in", async () => {
+        const streamIn = async (stack: string) => {
+            const run = await runIndex(exampleStackConfig(stack), stack);
+            const configMap = run.resources.find((r) => r.inputs.metadata?.name === "dashboard-observability-pipeline")!;
+            return errorStream(JSON.parse(configMap.inputs.data["observability-pipeline.json"]));
+        };
+        expect(await streamIn("dev")).toContain('container=~"promtail|opentelemetry-collector|loki|tempo"');
+        // Pulumi.production.yaml: the production profile's Loki simple-scalable and Tempo distributed.
+        expect(await streamIn("production")).toContain(
+            'container=~"promtail|opentelemetry-collector|write|read|backend|distributor|query-frontend|querier|' +
+                'metrics-generator|backend-scheduler|backend-worker|block-builder|live-store"',
+        );
     });
 
     it("makes every loss visible: drops, refusals, discards and failed sends at each hop", () => {

@@ -12,11 +12,11 @@ import { containerPortNamed, daemonSetWorkload, describeKubeError, isPodReady, t
 import { VerifyOptions } from "../scripts/verify/options";
 import { CheckResult, summaryLine } from "../scripts/verify/result";
 import { loadStackConfig } from "../scripts/verify/stackConfig";
-import { DCGM_EXPORTER_JOB, DEFAULT_RELEASE_NAMES, GRAFANA_ADMIN_SECRET, STACK_SERVICES } from "../scripts/verify/stackTargets";
+import { DCGM_EXPORTER_JOB, DEFAULT_RELEASE_NAMES, GRAFANA_ADMIN_SECRET, StackApi, stackServices } from "../scripts/verify/stackTargets";
 import { verifyStack } from "../scripts/verify/verifyStack";
-import { RENDERED_SERVICES } from "./fixtures/renderedServices";
+import { parseServiceAddress, RENDERED_SERVICES } from "./fixtures/renderedServices";
 import { GPU_NODES, StandinStack, startStandin, startStandinApiServer, startStandinStack } from "./helpers/standins";
-import { devStackConfig, PROJECT_DIR, releaseNames, runIndex } from "./helpers/run";
+import { devStackConfig, exampleStackConfig, PROJECT_DIR, releaseNames, runIndex, valuesOf } from "./helpers/run";
 
 // Small bounds, so a failing check gives up in well under a second.
 const FAST: VerifyOptions = { requestTimeoutMs: 500, pollAttempts: 3, pollIntervalMs: 20, deadlineMs: 10_000 };
@@ -68,7 +68,7 @@ describe("verify on a healthy stack", () => {
         const [traceId] = stack.tracesReceived;
         expect(traceId).toMatch(/^[0-9a-f]{32}$/);
         expect(result("traces")).toEqual({ status: "PASS", check: "traces", detail: expect.stringContaining(traceId) });
-        expect(stack.standins.tempo.requests).toContain(`GET /api/traces/${traceId}`);
+        expect(stack.standins.tempoQuery.requests).toContain(`GET /api/traces/${traceId}`);
     });
 
     it("pushes a log line with a unique marker and finds it with a LogQL query", async () => {
@@ -78,7 +78,7 @@ describe("verify on a healthy stack", () => {
         ]);
         const marker = /marker=(\S+)/.exec(stack.logLines[0].line)![1];
         expect(result("logs")).toEqual({ status: "PASS", check: "logs", detail: expect.stringContaining(marker) });
-        const query = stack.standins.loki.requests.find((request) => request.startsWith("GET /loki/api/v1/query_range"))!;
+        const query = stack.standins.lokiQuery.requests.find((request) => request.startsWith("GET /loki/api/v1/query_range"))!;
         expect(new URL(query.slice(4), "http://loki").searchParams.get("query")).toBe(`{job="gpu-observability-verify"} |= "${marker}"`);
     });
 
@@ -96,9 +96,48 @@ describe("verify on a healthy stack", () => {
     });
 
     it("reaches each API through the cluster access by its Service and port in the stack's namespace", async () => {
-        const { stack } = await verifyWith(stackConfig({ namespace: "telemetry" }));
+        const config = stackConfig({ namespace: "telemetry" });
+        const { stack } = await verifyWith(config);
         expect(new Set(stack.cluster.opened)).toEqual(
-            new Set(Object.values(STACK_SERVICES).map(({ service, port }) => `telemetry/${service}:${port}`)),
+            new Set(Object.values(stackServices(config)).map(({ service, port }) => `telemetry/${service}:${port}`)),
+        );
+    });
+});
+
+describe("verify on a production stack: Loki simple-scalable, Tempo distributed", () => {
+    const production = () => loadStackConfig(path.join(PROJECT_DIR, "Pulumi.production.yaml"), "production");
+
+    it("passes every check, each release's workloads being its targets' or components'", async () => {
+        const { results, result } = await verifyWith(production());
+        expect(failures(results)).toEqual([]);
+        expect(result("workloads/loki").detail).toBe(
+            "StatefulSet loki-write 1/1 ready, Deployment loki-read 1/1 ready, StatefulSet loki-backend 1/1 ready",
+        );
+        expect(result("workloads/tempo").detail).toContain("Deployment tempo-query-frontend 1/1 ready");
+    });
+
+    it("pushes the log line to Loki's write Service and finds it through its read Service", async () => {
+        const { stack, result } = await verifyWith(production());
+        const marker = /marker=(\S+)/.exec(stack.logLines[0].line)![1];
+        expect(stack.standins.lokiPush.requests).toEqual(["POST /loki/api/v1/push"]);
+        expect(stack.standins.lokiQuery.requests).toContainEqual(expect.stringMatching(/^GET \/loki\/api\/v1\/query_range\?/));
+        expect(result("logs")).toEqual({
+            status: "PASS",
+            check: "logs",
+            detail: `log line ${marker} pushed to loki-write:3100 found by LogQL at loki-read:3100 on attempt 1`,
+        });
+    });
+
+    it("looks the trace up at Tempo's query-frontend", async () => {
+        const { stack, result } = await verifyWith(production());
+        expect(stack.cluster.opened).toContain("observability/tempo-query-frontend:3200");
+        expect(result("traces").detail).toMatch(/found in Tempo \(tempo-query-frontend:3200\) on attempt 1$/);
+    });
+
+    it("fails the log check naming the write Service when Loki's write target refuses the push", async () => {
+        const { result } = await verifyWith(production(), (s) => (s.behaviour.lokiPushStatus = 500));
+        expect(result("logs").detail).toBe(
+            "Loki refused the log line: POST loki-write:3100/loki/api/v1/push answered 500 Internal Server Error: rpc error: ingester unavailable",
         );
     });
 });
@@ -112,7 +151,7 @@ describe("verify reports what is broken", () => {
         expect(traces.detail).toContain(`trace ${traceId}`);
         expect(traces.detail).toContain("not found in Tempo after 3 attempts 20 ms apart");
         expect(traces.detail).toContain("404 Not Found: trace not found");
-        expect(stack.standins.tempo.requests.filter((request) => request === `GET /api/traces/${traceId}`)).toHaveLength(3);
+        expect(stack.standins.tempoQuery.requests.filter((request) => request === `GET /api/traces/${traceId}`)).toHaveLength(3);
     });
 
     it("fails the log check with Loki's status when Loki answers 500 to the push", async () => {
@@ -279,7 +318,8 @@ describe("verify skips what a stack does not install", () => {
         expect(result("workloads/tempo").status).toBe("PASS");
         expect(result("grafana-datasource/tempo").status).toBe("PASS");
         expect(failures(results)).toEqual([]);
-        expect(stack.standins.loki.requests).toEqual([]);
+        expect(stack.standins.lokiPush.requests).toEqual([]);
+        expect(stack.standins.lokiQuery.requests).toEqual([]);
         expect(stack.standins.otlpHttp.requests).toEqual([]);
         expect(summaryLine(results)).toBe("9 passed, 0 failed, 8 skipped");
     });
@@ -381,30 +421,74 @@ describe("the verify command", () => {
 });
 
 describe("what verify derives from the components", () => {
-    it("looks for each release, and Grafana's admin Secret, under the names the program installs them with", async () => {
+    it("looks for each release, and Grafana's admin login, under the names and keys the program installs them with", async () => {
         const run = await runIndex(devStackConfig());
         expect(releaseNames(run)).toEqual(Object.values(DEFAULT_RELEASE_NAMES).sort());
         // Every release the charts were rendered for: the defaults, and Alloy, the other log shipper.
         expect([...Object.values(DEFAULT_RELEASE_NAMES), "alloy"].sort()).toEqual(Object.keys(RENDERED_SERVICES).sort());
+        // The chart logs Grafana's admin in from the same Secret and keys verify reads.
+        expect(valuesOf(run, "grafana").admin).toEqual({
+            existingSecret: GRAFANA_ADMIN_SECRET.name,
+            userKey: GRAFANA_ADMIN_SECRET.userKey,
+            passwordKey: GRAFANA_ADMIN_SECRET.passwordKey,
+        });
         const secret = run.resources.find(
             (r) => r.type === "kubernetes:core/v1:Secret" && r.inputs.metadata?.name === GRAFANA_ADMIN_SECRET.name,
         );
-        // The password makes the whole of stringData a Pulumi secret, in its envelope.
+        // The password makes the whole of stringData a Pulumi secret, in its envelope. Besides the
+        // login it holds Grafana's secret-key (GF_SECURITY_SECRET_KEY), which verify has no use for.
         const stringData = isSecretEnvelope(secret?.inputs.stringData) ? secret?.inputs.stringData.value : secret?.inputs.stringData;
-        expect(Object.keys(stringData ?? {}).sort()).toEqual([GRAFANA_ADMIN_SECRET.passwordKey, GRAFANA_ADMIN_SECRET.userKey]);
+        expect(Object.keys(stringData ?? {})).toEqual(
+            expect.arrayContaining([GRAFANA_ADMIN_SECRET.userKey, GRAFANA_ADMIN_SECRET.passwordKey]),
+        );
     });
 
-    it("calls each API at a Service and port its release's chart renders", () => {
-        const releaseOf = {
-            otlpHttp: "otelCollector",
-            tempo: "tempo",
-            loki: "loki",
-            prometheus: "prometheus",
-            grafana: "grafana",
-        } as const;
-        for (const [api, { service, port }] of Object.entries(STACK_SERVICES)) {
-            const release = DEFAULT_RELEASE_NAMES[releaseOf[api as keyof typeof releaseOf]];
-            expect(RENDERED_SERVICES[release][service]).toContain(port);
+    // The release of each API's Service.
+    const RELEASE_OF: Record<StackApi, keyof typeof DEFAULT_RELEASE_NAMES> = {
+        otlpHttp: "otelCollector",
+        tempoQuery: "tempo",
+        lokiPush: "loki",
+        lokiQuery: "loki",
+        prometheus: "prometheus",
+        grafana: "grafana",
+    };
+
+    it.each([
+        ["dev (Loki monolithic, Tempo monolithic)", "dev"],
+        ["production (Loki simple-scalable, Tempo distributed)", "production"],
+    ])("calls each API at a Service and port its release's chart renders: %s", (_profile, stackName) => {
+        const services = stackServices(loadStackConfig(path.join(PROJECT_DIR, `Pulumi.${stackName}.yaml`), stackName));
+        for (const [api, { service, port }] of Object.entries(services)) {
+            expect([api, RENDERED_SERVICES[DEFAULT_RELEASE_NAMES[RELEASE_OF[api as StackApi]]][service]]).toEqual([
+                api,
+                expect.arrayContaining([port]),
+            ]);
+        }
+    });
+
+    it.each([
+        ["dev", { lokiPush: "loki", lokiQuery: "loki", tempoQuery: "tempo" }],
+        ["production", { lokiPush: "loki-write", lokiQuery: "loki-read", tempoQuery: "tempo-query-frontend" }],
+    ])("pushes, queries and looks traces up where the %s stack's shipper and Grafana do", async (stackName, expected) => {
+        const services = stackServices(loadStackConfig(path.join(PROJECT_DIR, `Pulumi.${stackName}.yaml`), stackName));
+        expect({
+            lokiPush: services.lokiPush.service,
+            lokiQuery: services.lokiQuery.service,
+            tempoQuery: services.tempoQuery.service,
+        }).toEqual(expected);
+        // The program's own addresses of the same APIs: the shipper pushes to lokiPushUrl, Grafana's
+        // datasources query lokiQueryUrl and tempoQueryUrl.
+        const { outputs } = await runIndex(exampleStackConfig(stackName), stackName);
+        const program: Record<string, unknown> = {
+            otlpHttp: outputs.otlpHttpEndpoint,
+            lokiPush: outputs.lokiPushUrl,
+            lokiQuery: outputs.lokiQueryUrl,
+            tempoQuery: outputs.tempoQueryUrl,
+            prometheus: outputs.prometheusUrl,
+        };
+        for (const [api, address] of Object.entries(program)) {
+            const { service, port } = parseServiceAddress(address as string);
+            expect([api, { service, port }]).toEqual([api, services[api as StackApi]]);
         }
     });
 });

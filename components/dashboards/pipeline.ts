@@ -5,10 +5,15 @@ import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { PanelBuilder as LogsBuilder } from "@grafana/grafana-foundation-sdk/logs";
 import * as units from "@grafana/grafana-foundation-sdk/units";
+import { LOKI_MODES, LokiMode } from "../../config/loki";
+import { TEMPO_MODES, TempoMode } from "../../config/tempo";
+import { LOKI_CONTAINERS } from "../loki";
 import { PIPELINE, PIPELINE_LABELS as P } from "../metricNames";
+import { TEMPO_TARGETS } from "../tempo";
 
 import {
     aggregate,
+    anyOf,
     DashboardMeta,
     DashboardSpec,
     eq,
@@ -20,7 +25,6 @@ import {
     orZero,
     query,
     rate,
-    re,
     selector,
     stackDashboard,
     stat,
@@ -50,18 +54,36 @@ export interface PipelineComponents {
     otelCollector: boolean;
     loki: boolean;
     tempo: boolean;
+    /**
+     * The modes Loki and Tempo run in, which name their containers. Unset (a program of its own
+     * that does not say): the containers of every mode, so the error logs miss none.
+     */
+    modes?: { loki: LokiMode; tempo: TempoMode };
 }
 
-type Component = Exclude<keyof PipelineComponents, "namespace" | "metrics">;
+type Component = Exclude<keyof PipelineComponents, "namespace" | "metrics" | "modes">;
 
-/** Container name of each component's pod, as its chart writes it (Promtail's `container` log label). */
-const CONTAINERS: Record<Component, string> = {
-    promtail: "promtail", // grafana/promtail templates/_pod.tpl
-    alloy: "alloy", // grafana/alloy templates/containers/_agent.yaml
-    otelCollector: "opentelemetry-collector", // open-telemetry/opentelemetry-collector templates/_pod.tpl: the chart name
-    loki: "loki", // grafana-community/loki templates/_pod.tpl: "single-binary" renamed "loki"
-    tempo: "tempo", // grafana-community/tempo templates/statefulset.yaml
+/** Names of Tempo's containers in each mode. */
+const TEMPO_CONTAINERS: Readonly<Record<TempoMode, readonly string[]>> = {
+    monolithic: ["tempo"], // grafana-community/tempo templates/statefulset.yaml
+    // tempo-distributed templates/_pod.tpl names the container after its -target, which is each
+    // component's TEMPO_TARGETS name. The metrics generator's stays in the list when it is off
+    // (no Prometheus): a name no container has matches nothing.
+    distributed: Object.values(TEMPO_TARGETS),
 };
+
+/** Container names of each component's pods, as its chart writes them (the shipper's `container` log label). */
+function containers(c: PipelineComponents): Record<Component, readonly string[]> {
+    const lokiModes = c.modes ? [c.modes.loki] : LOKI_MODES;
+    const tempoModes = c.modes ? [c.modes.tempo] : TEMPO_MODES;
+    return {
+        promtail: ["promtail"], // grafana/promtail templates/_pod.tpl
+        alloy: ["alloy"], // grafana/alloy templates/containers/_agent.yaml
+        otelCollector: ["opentelemetry-collector"], // open-telemetry/opentelemetry-collector templates/_pod.tpl: the chart name
+        loki: lokiModes.flatMap((mode) => LOKI_CONTAINERS[mode]),
+        tempo: tempoModes.flatMap((mode) => TEMPO_CONTAINERS[mode]),
+    };
+}
 
 const NAMESPACE = "namespace";
 /** Series of the pipeline's own pods: ServiceMonitors label every target with its pod's namespace. */
@@ -292,10 +314,13 @@ const tempoRow: Section = (b) =>
 
 /** Error lines of the installed pipeline components' own pods, from Loki. */
 function errorLogs(c: PipelineComponents): Section {
-    const containers = (Object.keys(CONTAINERS) as Component[])
+    const byComponent = containers(c);
+    const installed = (Object.keys(byComponent) as Component[])
         .filter((component) => c[component])
-        .map((component) => CONTAINERS[component]);
-    const stream = `{${own.and(re(P.container, containers.join("|")))}}`;
+        .flatMap((component) => byComponent[component]);
+    // Container names are literal (letters, digits and '-'), and LogQL anchors a regex at both ends:
+    // "backend" matches Loki's backend target, not Tempo's backend-worker.
+    const stream = `{${own.and(anyOf(P.container, installed))}}`;
     const errorLines = `${stream} |~ "(?i)error"`;
     return (b) =>
         b

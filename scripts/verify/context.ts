@@ -3,7 +3,7 @@ import { ClusterAccess, Workload } from "./clusterAccess";
 import { Endpoint, HttpAnswer, httpRequest, HttpRequestInit } from "./http";
 import { formatMs, VerifyOptions } from "./options";
 import { Attempt, poll, PollOutcome } from "./poll";
-import { GRAFANA_ADMIN_SECRET, ServicePort } from "./stackTargets";
+import { GRAFANA_ADMIN_SECRET, ServicePort, StackApi, stackServices } from "./stackTargets";
 
 /** One check: a name, and either why it does not apply to this stack or how to run it. */
 export interface Check {
@@ -22,6 +22,8 @@ export interface GrafanaCredentials {
 /** What every check works with: the stack's config, the cluster, and bounded requests and polls. */
 export class CheckContext {
     readonly namespace: string;
+    /** The Services of the APIs the checks call, in the modes the config runs Loki and Tempo in. */
+    readonly services: Readonly<Record<StackApi, ServicePort>>;
     private readonly endpoints = new Map<string, Promise<Endpoint>>();
     private workloadList?: Promise<Workload[]>;
     private credentials?: Promise<GrafanaCredentials>;
@@ -34,6 +36,7 @@ export class CheckContext {
         readonly deadline: AbortSignal,
     ) {
         this.namespace = config.namespace;
+        this.services = stackServices(config);
     }
 
     /** A Service port of the stack, reached through the cluster access; opened once, on first use. */

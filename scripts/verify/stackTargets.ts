@@ -1,12 +1,12 @@
 // What `verify` looks for in a deployed stack, derived from its config the way the components
 // derive it: release names, the Services and ports of the APIs it calls, Grafana's admin Secret.
 import { GRAFANA_PORT } from "../../components/grafana";
-import { LOKI_HTTP_PORT } from "../../components/loki";
+import { LOKI_HTTP_PORT, LOKI_SERVICE_SUFFIXES } from "../../components/loki";
 import { OTEL_COLLECTOR_PORTS } from "../../components/otelCollector";
 import { PROMETHEUS_PORT } from "../../components/prometheus";
 import { GPU_OPERATOR_EXPORTER } from "../../components/dcgmExporter";
 import { DEFAULT_RELEASE_NAMES, LOG_SHIPPER_RELEASE_NAMES, Subsystem } from "../../components/releaseNames";
-import { TEMPO_PORTS } from "../../components/tempo";
+import { TEMPO_PORTS, TEMPO_SERVICE_SUFFIXES } from "../../components/tempo";
 import { PROJECT } from "../../config/validate";
 import { StackConfig } from "../../config/schema";
 
@@ -18,15 +18,28 @@ export interface ServicePort {
     port: number;
 }
 
-/** The APIs the checks call, each as the component that owns it builds its URL (helm.ts releaseServiceUrl). */
-export const STACK_SERVICES = {
-    otlpHttp: { service: DEFAULT_RELEASE_NAMES.otelCollector, port: OTEL_COLLECTOR_PORTS.otlpHttp },
-    tempo: { service: DEFAULT_RELEASE_NAMES.tempo, port: TEMPO_PORTS.http },
-    loki: { service: DEFAULT_RELEASE_NAMES.loki, port: LOKI_HTTP_PORT },
-    // kube-prometheus-stack names its Prometheus Service `<release>-prometheus` (Prometheus.prometheusUrl).
-    prometheus: { service: `${DEFAULT_RELEASE_NAMES.prometheus}-prometheus`, port: PROMETHEUS_PORT },
-    grafana: { service: DEFAULT_RELEASE_NAMES.grafana, port: GRAFANA_PORT },
-} as const satisfies Record<string, ServicePort>;
+/** The APIs the checks call. */
+export type StackApi = "otlpHttp" | "tempoQuery" | "lokiPush" | "lokiQuery" | "prometheus" | "grafana";
+
+/**
+ * The Service and port of each API the checks call, as the component that owns it builds its URL
+ * (helm.ts releaseServiceUrl) in the configured mode: Loki's single binary takes pushes and queries,
+ * simple-scalable its write and read targets; Tempo's one Service answers queries, distributed its
+ * query-frontend.
+ */
+export function stackServices(config: StackConfig): Readonly<Record<StackApi, ServicePort>> {
+    const loki = LOKI_SERVICE_SUFFIXES[config.loki.mode];
+    const tempo = TEMPO_SERVICE_SUFFIXES[config.tempo.mode];
+    return {
+        otlpHttp: { service: DEFAULT_RELEASE_NAMES.otelCollector, port: OTEL_COLLECTOR_PORTS.otlpHttp },
+        tempoQuery: { service: `${DEFAULT_RELEASE_NAMES.tempo}${tempo.query}`, port: TEMPO_PORTS.http },
+        lokiPush: { service: `${DEFAULT_RELEASE_NAMES.loki}${loki.push}`, port: LOKI_HTTP_PORT },
+        lokiQuery: { service: `${DEFAULT_RELEASE_NAMES.loki}${loki.query}`, port: LOKI_HTTP_PORT },
+        // kube-prometheus-stack names its Prometheus Service `<release>-prometheus` (Prometheus.prometheusUrl).
+        prometheus: { service: `${DEFAULT_RELEASE_NAMES.prometheus}-prometheus`, port: PROMETHEUS_PORT },
+        grafana: { service: DEFAULT_RELEASE_NAMES.grafana, port: GRAFANA_PORT },
+    };
+}
 
 /** The Secret the Grafana component creates for the chart (`<release>-admin`) and its keys. */
 export const GRAFANA_ADMIN_SECRET = {

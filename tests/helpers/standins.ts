@@ -1,19 +1,22 @@
 // Local stand-ins of the APIs `verify` calls (the OTel Collector's OTLP/HTTP receiver, Tempo,
 // Loki, Prometheus, Grafana), each an HTTP server on an ephemeral port of 127.0.0.1, and a fake
-// ClusterAccess that maps the stack's Services to them. Each stand-in is healthy until a test
-// changes its behaviour.
+// ClusterAccess that maps the stack's Services to them, in the modes the config runs Loki and
+// Tempo in. Each stand-in is healthy until a test changes its behaviour.
 import * as http from "http";
 import { AddressInfo, createConnection } from "net";
 import { Duplex } from "stream";
 import { DATASOURCE_UIDS } from "../../components/datasources";
+import { LOKI_TARGETS } from "../../config/loki";
 import { StackConfig } from "../../config/schema";
+import { TEMPO_TARGETS } from "../../components/tempo";
 import { ActiveTarget } from "../../scripts/verify/checks/prometheus";
 import { ClusterAccess, Workload } from "../../scripts/verify/clusterAccess";
 import {
     DCGM_EXPORTER_JOB,
     DEFAULT_RELEASE_NAMES,
     GRAFANA_ADMIN_SECRET,
-    STACK_SERVICES,
+    StackApi,
+    stackServices,
     Subsystem,
 } from "../../scripts/verify/stackTargets";
 
@@ -69,6 +72,8 @@ export async function startStandin(handler: Handler): Promise<Standin> {
 }
 
 export const ADMIN = { user: "admin", password: "stand-in-password" } as const;
+/** The admin Secret's third entry, GF_SECURITY_SECRET_KEY (components/grafana.ts), which verify does not read. */
+export const GRAFANA_SECRET_KEY = "secret-key";
 export const GPU_NODES = ["gpu-node-a", "gpu-node-b"];
 
 /** The fake cluster: Services are stand-ins, everything else is data a test may change. */
@@ -131,7 +136,8 @@ export interface StandinStack {
     tracesReceived: string[];
     /** Lines Loki stored. */
     logLines: { labels: Record<string, string>; line: string; tenant?: string }[];
-    standins: Record<keyof typeof STACK_SERVICES, Standin>;
+    /** By the API it stands in for: one stand-in per Service, so Loki's push and query are one in monolithic mode. */
+    standins: Record<StackApi, Standin>;
     close(): Promise<void>;
 }
 
@@ -144,6 +150,8 @@ const target = (job: string, instance: string, node?: string): ActiveTarget => (
     discoveredLabels: node ? { __meta_kubernetes_pod_node_name: node } : {},
     health: "up",
 });
+
+const TEMPO_DEPLOYMENTS = ["distributor", "query-frontend", "querier", "metrics-generator"];
 
 /** A workload of each enabled subsystem, every pod ready, as the charts would run them. */
 export function healthyWorkloads(config: StackConfig): Workload[] {
@@ -163,8 +171,19 @@ export function healthyWorkloads(config: StackConfig): Workload[] {
             { ...of("StatefulSet", `prometheus-${release}-prometheus`, release), labels: { release } },
             { ...of("StatefulSet", `alertmanager-${release}-alertmanager`, release), labels: { release } },
         ],
-        loki: (release) => [of("StatefulSet", release, release)],
-        tempo: (release) => [of("StatefulSet", release, release)],
+        // Simple-scalable: the read target is a Deployment, write and backend StatefulSets (templates/<target>/workload.yaml).
+        loki: (release) =>
+            config.loki.mode === "monolithic"
+                ? [of("StatefulSet", release, release)]
+                : LOKI_TARGETS.map((target) => of(target === "read" ? "Deployment" : "StatefulSet", `${release}-${target}`, release)),
+        // Distributed: a workload per component, named after it; the stateless ones are Deployments
+        // (tempo-distributed templates/<component>/deployment-*.yaml), the rest StatefulSets.
+        tempo: (release) =>
+            config.tempo.mode === "monolithic"
+                ? [of("StatefulSet", release, release)]
+                : Object.values(TEMPO_TARGETS).map((target) =>
+                      of(TEMPO_DEPLOYMENTS.includes(target) ? "Deployment" : "StatefulSet", `${release}-${target}`, release),
+                  ),
         dcgmExporter: (release) => [of("DaemonSet", release, release, GPU_NODES.length)],
         logs: (release) => [of("DaemonSet", release, release, 3)],
         otelCollector: (release) => [of("StatefulSet", release, release)],
@@ -206,24 +225,32 @@ export async function startStandinStack(config: StackConfig): Promise<StandinSta
         if (!tracesInTempo.has(id)) return { status: 404, body: "trace not found" };
         return { status: 200, body: { batches: [{ resource: {}, scopeSpans: [{ spans: [{ name: "verify" }] }] }] } };
     });
-    const loki = await startStandin((request, body, url) => {
-        const tenant = request.headers["x-scope-orgid"] as string | undefined;
-        if (behaviour.lokiTenant && tenant !== behaviour.lokiTenant) return { status: 401, body: "no org id\n" };
-        if (request.method === "POST" && url.pathname === "/loki/api/v1/push") {
-            if (behaviour.lokiPushStatus) return { status: behaviour.lokiPushStatus, body: "rpc error: ingester unavailable\n" };
-            for (const stream of JSON.parse(body).streams) {
-                for (const [, line] of stream.values) logLines.push({ labels: stream.stream, line, tenant });
+    const services = stackServices(config);
+    // Loki's API: pushes and queries, or only one of them where the Service is one target's
+    // (simple-scalable: write pods take no queries, read pods no pushes; both answer 404 as Loki does
+    // for a route its target does not serve).
+    const lokiServing = (serves: { push: boolean; query: boolean }) =>
+        startStandin((request, body, url) => {
+            const tenant = request.headers["x-scope-orgid"] as string | undefined;
+            if (behaviour.lokiTenant && tenant !== behaviour.lokiTenant) return { status: 401, body: "no org id\n" };
+            if (serves.push && request.method === "POST" && url.pathname === "/loki/api/v1/push") {
+                if (behaviour.lokiPushStatus) return { status: behaviour.lokiPushStatus, body: "rpc error: ingester unavailable\n" };
+                for (const stream of JSON.parse(body).streams) {
+                    for (const [, line] of stream.values) logLines.push({ labels: stream.stream, line, tenant });
+                }
+                return { status: 204 };
             }
-            return { status: 204 };
-        }
-        if (request.method === "GET" && url.pathname === "/loki/api/v1/query_range") {
-            const marker = /\|= "([^"]+)"/.exec(url.searchParams.get("query") ?? "")?.[1] ?? "";
-            const lines = logLines.filter((entry) => entry.tenant === tenant && entry.line.includes(marker));
-            const result = lines.map((entry) => ({ stream: entry.labels, values: [["1", entry.line]] }));
-            return { status: 200, body: { status: "success", data: { resultType: "streams", result } } };
-        }
-        return { status: 404, body: "404 page not found" };
-    });
+            if (serves.query && request.method === "GET" && url.pathname === "/loki/api/v1/query_range") {
+                const marker = /\|= "([^"]+)"/.exec(url.searchParams.get("query") ?? "")?.[1] ?? "";
+                const lines = logLines.filter((entry) => entry.tenant === tenant && entry.line.includes(marker));
+                const result = lines.map((entry) => ({ stream: entry.labels, values: [["1", entry.line]] }));
+                return { status: 200, body: { status: "success", data: { resultType: "streams", result } } };
+            }
+            return { status: 404, body: "404 page not found" };
+        });
+    const oneLokiService = services.lokiPush.service === services.lokiQuery.service;
+    const lokiPush = await lokiServing({ push: true, query: oneLokiService });
+    const lokiQuery = oneLokiService ? lokiPush : await lokiServing({ push: false, query: true });
     const prometheus = await startStandin((_request, _body, url) => {
         if (url.pathname !== "/api/v1/targets") return { status: 404, body: "not found" };
         return { status: 200, body: { status: "success", data: { activeTargets: behaviour.targets, droppedTargets: [] } } };
@@ -246,16 +273,18 @@ export async function startStandinStack(config: StackConfig): Promise<StandinSta
         return { status: 404, body: { message: "Not found" } };
     });
 
-    const standins = { otlpHttp: collector, tempo, loki, prometheus, grafana };
+    const standins: Record<StackApi, Standin> = { otlpHttp: collector, tempoQuery: tempo, lokiPush, lokiQuery, prometheus, grafana };
     const cluster = new FakeCluster();
-    for (const [key, standin] of Object.entries(standins)) {
-        const { service, port } = STACK_SERVICES[key as keyof typeof STACK_SERVICES];
+    for (const [api, standin] of Object.entries(standins)) {
+        const { service, port } = services[api as StackApi];
         cluster.services.set(`${config.namespace}/${service}:${port}`, standin.url);
     }
     cluster.workloads = healthyWorkloads(config);
+    // As the Grafana component writes it: the admin login, and the key Grafana encrypts its secrets with.
     cluster.secrets[`${config.namespace}/${GRAFANA_ADMIN_SECRET.name}`] = {
         [GRAFANA_ADMIN_SECRET.userKey]: ADMIN.user,
         [GRAFANA_ADMIN_SECRET.passwordKey]: ADMIN.password,
+        [GRAFANA_SECRET_KEY]: "stand-in-secret-key",
     };
     cluster.nodes = [
         ...GPU_NODES.map((name) => ({ name, labels: { ...config.dcgmExporter.nodeSelector } })),
@@ -268,7 +297,7 @@ export async function startStandinStack(config: StackConfig): Promise<StandinSta
         logLines,
         standins,
         close: async () => {
-            await Promise.all(Object.values(standins).map((standin) => standin.close()));
+            await Promise.all([...new Set(Object.values(standins))].map((standin) => standin.close()));
         },
     };
 }

@@ -2,7 +2,7 @@ import { DATASOURCE_UIDS } from "../../../components/datasources";
 import { StackConfig } from "../../../config/schema";
 import { Check, CheckContext } from "../context";
 import { describeAnswer, isSuccess, jsonOf } from "../http";
-import { disabledReason, STACK_SERVICES, Subsystem } from "../stackTargets";
+import { disabledReason, Subsystem } from "../stackTargets";
 
 type DatasourceKey = keyof typeof DATASOURCE_UIDS;
 
@@ -40,7 +40,7 @@ export function grafanaChecks(config: StackConfig): Check[] {
 }
 
 async function grafanaAnswers(context: CheckContext): Promise<string> {
-    const grafana = await context.endpoint(STACK_SERVICES.grafana);
+    const grafana = await context.endpoint(context.services.grafana);
     const answer = await context.request(grafana, "/api/health");
     const what = `GET ${grafana.label}/api/health`;
     if (!isSuccess(answer)) throw new Error(`${what} ${describeAnswer(answer)}`);
@@ -51,7 +51,7 @@ async function grafanaAnswers(context: CheckContext): Promise<string> {
 
 async function datasourceHealthy(context: CheckContext, key: DatasourceKey): Promise<string> {
     const uid = DATASOURCE_UIDS[key];
-    const grafana = await context.endpoint(STACK_SERVICES.grafana);
+    const grafana = await context.endpoint(context.services.grafana);
     const { user, password } = await context.grafanaCredentials();
     const headers = { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` };
     const proxied = HEALTH_THROUGH_PROXY[key];

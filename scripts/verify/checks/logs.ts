@@ -3,7 +3,7 @@ import { LOKI_PUSH_PATH } from "../../../components/loki";
 import { StackConfig } from "../../../config/schema";
 import { Check, CheckContext } from "../context";
 import { describeAnswer, isSuccess, jsonOf } from "../http";
-import { disabledReason, STACK_SERVICES } from "../stackTargets";
+import { disabledReason } from "../stackTargets";
 
 export const VERIFY_LOG_LABELS = { job: "gpu-observability-verify" } as const;
 const QUERY_RANGE_PATH = "/loki/api/v1/query_range";
@@ -27,7 +27,11 @@ export const markerQuery = (marker: string): string =>
         .map(([label, value]) => `${label}="${value}"`)
         .join(",")}} |= "${marker}"`;
 
-/** A log line pushed to Loki as the shipper pushes turns up in a LogQL query for its marker. */
+/**
+ * A log line pushed to Loki as the shipper pushes turns up in a LogQL query for its marker: pushed
+ * where the shipper pushes and queried where Grafana queries (in simple-scalable mode, the write
+ * and the read target's Services), so the line travels Loki's own write and read paths.
+ */
 export function logCheck(config: StackConfig): Check {
     // A multi-tenant Loki files every line under the X-Scope-OrgID it came with; query as that tenant.
     const tenant = config.loki.tenant;
@@ -38,13 +42,13 @@ export function logCheck(config: StackConfig): Check {
 async function pushLogToLoki(context: CheckContext, tenantHeaders: Record<string, string>): Promise<string> {
     const marker = `verify-${randomBytes(8).toString("hex")}`;
     const now = Date.now();
-    const loki = await context.endpoint(STACK_SERVICES.loki);
-    const pushed = await context.request(loki, LOKI_PUSH_PATH, {
+    const pushTo = await context.endpoint(context.services.lokiPush);
+    const pushed = await context.request(pushTo, LOKI_PUSH_PATH, {
         method: "POST",
         headers: { "Content-Type": "application/json", ...tenantHeaders },
         body: JSON.stringify(testLogPush(marker, now)),
     });
-    if (!isSuccess(pushed)) throw new Error(`Loki refused the log line: POST ${loki.label}${LOKI_PUSH_PATH} ${describeAnswer(pushed)}`);
+    if (!isSuccess(pushed)) throw new Error(`Loki refused the log line: POST ${pushTo.label}${LOKI_PUSH_PATH} ${describeAnswer(pushed)}`);
 
     const query = new URLSearchParams({
         query: markerQuery(marker),
@@ -54,10 +58,11 @@ async function pushLogToLoki(context: CheckContext, tenantHeaders: Record<string
         direction: "backward",
     });
     const path = `${QUERY_RANGE_PATH}?${query}`;
+    const queryAt = await context.endpoint(context.services.lokiQuery);
     const outcome = await context.poll(async () => {
-        const answer = await context.request(loki, path, { headers: tenantHeaders });
-        if (!isSuccess(answer)) return { missing: `GET ${loki.label}${QUERY_RANGE_PATH} ${describeAnswer(answer)}` };
-        const lines = (jsonOf<QueryRangeAnswer>(answer, `GET ${loki.label}${QUERY_RANGE_PATH}`).data?.result ?? []).flatMap(
+        const answer = await context.request(queryAt, path, { headers: tenantHeaders });
+        if (!isSuccess(answer)) return { missing: `GET ${queryAt.label}${QUERY_RANGE_PATH} ${describeAnswer(answer)}` };
+        const lines = (jsonOf<QueryRangeAnswer>(answer, `GET ${queryAt.label}${QUERY_RANGE_PATH}`).data?.result ?? []).flatMap(
             (stream) => stream.values ?? [],
         );
         const line = lines.find(([, text]) => text.includes(marker));
@@ -65,9 +70,9 @@ async function pushLogToLoki(context: CheckContext, tenantHeaders: Record<string
     });
     if (!outcome.ok) {
         throw new Error(
-            `log line ${marker} pushed to ${loki.label} was not found by ${markerQuery(marker)} after ` +
+            `log line ${marker} pushed to ${pushTo.label} was not found by ${markerQuery(marker)} at ${queryAt.label} after ` +
                 `${context.describePolling(outcome.attempts)} (last: ${outcome.lastMissing})`,
         );
     }
-    return `log line ${marker} pushed to ${loki.label} found by LogQL on attempt ${outcome.attempts}`;
+    return `log line ${marker} pushed to ${pushTo.label} found by LogQL at ${queryAt.label} on attempt ${outcome.attempts}`;
 }

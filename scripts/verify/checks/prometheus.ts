@@ -1,7 +1,7 @@
 import { StackConfig } from "../../../config/schema";
 import { Check, CheckContext } from "../context";
 import { describeAnswer, isSuccess, jsonOf } from "../http";
-import { dcgmExporterJob, disabledReason, labelSelector, STACK_SERVICES } from "../stackTargets";
+import { dcgmExporterJob, disabledReason, labelSelector } from "../stackTargets";
 
 const TARGETS_PATH = "/api/v1/targets?state=active";
 
@@ -29,7 +29,7 @@ const nodeOf = (target: ActiveTarget): string | undefined =>
     target.discoveredLabels?.["__meta_kubernetes_endpoint_node_name"];
 
 async function activeTargets(context: CheckContext): Promise<ActiveTarget[]> {
-    const prometheus = await context.endpoint(STACK_SERVICES.prometheus);
+    const prometheus = await context.endpoint(context.services.prometheus);
     const answer = await context.request(prometheus, TARGETS_PATH);
     const what = `GET ${prometheus.label}${TARGETS_PATH}`;
     if (!isSuccess(answer)) throw new Error(`${what} ${describeAnswer(answer)}`);

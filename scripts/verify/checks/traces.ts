@@ -2,7 +2,7 @@ import { randomBytes } from "crypto";
 import { StackConfig } from "../../../config/schema";
 import { Check, CheckContext } from "../context";
 import { describeAnswer, isSuccess } from "../http";
-import { disabledReason, STACK_SERVICES } from "../stackTargets";
+import { disabledReason } from "../stackTargets";
 
 export const VERIFY_SERVICE_NAME = "gpu-observability-verify";
 // The OTLP/HTTP receiver's traces path (OTLP specification, "OTLP/HTTP Request").
@@ -43,7 +43,7 @@ export function traceCheck(config: StackConfig): Check {
 
 async function sendTraceToTempo(context: CheckContext): Promise<string> {
     const traceId = randomBytes(16).toString("hex");
-    const collector = await context.endpoint(STACK_SERVICES.otlpHttp);
+    const collector = await context.endpoint(context.services.otlpHttp);
     const sent = await context.request(collector, OTLP_TRACES_PATH, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
@@ -53,7 +53,7 @@ async function sendTraceToTempo(context: CheckContext): Promise<string> {
         throw new Error(`the collector refused trace ${traceId}: POST ${collector.label}${OTLP_TRACES_PATH} ${describeAnswer(sent)}`);
     }
 
-    const tempo = await context.endpoint(STACK_SERVICES.tempo);
+    const tempo = await context.endpoint(context.services.tempoQuery);
     const path = `/api/traces/${traceId}`;
     const outcome = await context.poll(async () => {
         const answer = await context.request(tempo, path, { headers: { Accept: "application/json" } });
