@@ -39,6 +39,7 @@ function unwrap(schema: z.ZodType): { inner: z.ZodType; description?: string; de
 
 function typeOf(schema: z.ZodType): string {
     if (schema instanceof z.ZodEnum) return schema.options.map((o) => JSON.stringify(o)).join(" \\| ");
+    if (schema instanceof z.ZodUnion) return (schema.options as z.ZodType[]).map((option) => typeOf(unwrap(option).inner)).join(", or ");
     if (schema instanceof z.ZodArray) return `list of ${typeOf(unwrap(schema.element as z.ZodType).inner)}`;
     if (schema instanceof z.ZodRecord) return "map";
     if (schema instanceof z.ZodObject) return "object";

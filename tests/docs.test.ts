@@ -13,5 +13,17 @@ describe("the configuration reference", () => {
         expect(reference.filter((d) => !d.description).map((d) => d.key)).toEqual([]);
         expect(reference.find((d) => d.key === "gpu-observability:loki.retention")).toMatchObject({ type: "string", default: '"7d"' });
         expect(reference.find((d) => d.key === "gpu-observability:logs.shipper")?.type).toBe('"promtail" \\| "alloy"');
+        expect(reference.find((d) => d.key === "gpu-observability:dcgmExporter.counters")?.type).toBe(
+            '"lean" \\| "default" \\| "full", or list of object',
+        );
+    });
+
+    it("shows what the production profile sets beside the dev default, and nothing where it sets nothing", () => {
+        const reference = configReference();
+        expect(reference.find((d) => d.key === "gpu-observability:loki.mode")).toMatchObject({
+            default: '"monolithic"',
+            production: '"simple-scalable"',
+        });
+        expect(reference.find((d) => d.key === "gpu-observability:namespace")?.production).toBe("");
     });
 });
