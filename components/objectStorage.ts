@@ -117,6 +117,11 @@ export function minioValues(
         existingSecret: secretName,
         buckets: Object.values(settings.buckets).map((name) => ({ name, policy: "none", purge: false })),
         persistence: { enabled: true, size: minio.storageSize, ...(storageClass ? { storageClass } : {}) },
+        // Standalone MinIO is one pod on a ReadWriteOnce volume: an update stops it before its
+        // successor starts, or the new pod waits on the volume (and two servers would share a drive).
+        deploymentUpdate: { type: "Recreate" },
+        // Distributed MinIO keeps serving with one pod down (erasure coding); a drain takes one at a time.
+        podDisruptionBudget: { enabled: minio.replicas > 1, maxUnavailable: 1 },
         resources: minio.resources,
         securityContext: { enabled: true, ...restrictedPod(1000), fsGroupChangePolicy: "OnRootMismatch" },
         containerSecurityContext: MINIO_CONTAINER,

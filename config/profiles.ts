@@ -95,6 +95,10 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, StackConfigInput>> = {
             mode: "distributed",
             // One block-builder and one live-store per partition: one per zone of a 3-zone cluster.
             kafka: { partitions: 3 },
+            // Refused above ~8 MB/s (~16,000 spans/s) for the whole cluster: the three live-stores
+            // (2Gi limits) carry ~5 MB/s by Tempo's sizing guide, with room for bursts, rather than
+            // be OOM-killed before anything is refused.
+            limits: { ingestionRate: "8M", ingestionBurst: "12M" },
             distributed: {
                 // One per zone: OTLP keeps flowing while a node drains; decoding OTLP is CPU-bound.
                 distributor: {

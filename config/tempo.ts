@@ -64,11 +64,13 @@ export const tempoConfigSchema = z
                 ingestionRate: memoryQuantity
                     .default("15M")
                     .describe(
-                        "Bytes of spans per second each distributor accepts per tenant (overrides ingestion.rate_limit_bytes); beyond it spans are refused as RATE_LIMITED.",
+                        "Bytes of spans per second Tempo accepts per tenant, shared out among the distributors (overrides ingestion.rate_limit_bytes with the global strategy); beyond it spans are refused as RATE_LIMITED.",
                     ),
                 ingestionBurst: memoryQuantity
                     .default("20M")
-                    .describe("Bytes a distributor accepts at once above the rate, for bursts (overrides ingestion.burst_size_bytes)."),
+                    .describe(
+                        "Bytes a distributor accepts at once above its share of the rate, for bursts (overrides ingestion.burst_size_bytes).",
+                    ),
                 maxLiveTraces: z
                     .int()
                     .min(1)
@@ -100,14 +102,18 @@ export const tempoConfigSchema = z
                     .describe(
                         "Bootstrap address (host:port) of the Kafka that Tempo 3's distributors write spans to (e.g. a Strimzi cluster's <name>-kafka-bootstrap.<namespace>.svc:9092). Required in distributed mode; unused in monolithic mode.",
                     ),
-                topic: kafkaTopic.default("tempo-traces").describe("Topic of the spans; created when it does not exist."),
+                topic: kafkaTopic
+                    .default("tempo-traces")
+                    .describe(
+                        "Topic of the spans. Create it before `pulumi up` with at least `partitions` partitions (more leave room to grow): Tempo's auto-creation would change the Kafka cluster's num.partitions for every topic, so it stays off.",
+                    ),
                 partitions: z
                     .int()
                     .min(1)
                     .max(64)
                     .default(1)
                     .describe(
-                        "Partitions of the topic: Tempo runs one block-builder and one live-store per partition. An existing topic's partition count must match.",
+                        "Active partitions: Tempo runs one block-builder and one live-store for each and its distributors write to these. The topic needs at least this many; raise its partition count first when raising this.",
                     ),
             })
             .prefault({})

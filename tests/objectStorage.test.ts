@@ -78,9 +78,14 @@ describe("the in-cluster MinIO", () => {
         expect(values).not.toHaveProperty("rootPassword");
     });
 
-    it("runs distributed, erasure-coded, from four replicas", () => {
+    it("runs distributed, erasure-coded, from four replicas, drained one pod at a time", () => {
         const values = minioValues(settingsOf({ provider: "minio", minio: { replicas: 4 } }), "minio", OBJECT_STORAGE_SECRET);
-        expect(values).toMatchObject({ mode: "distributed", replicas: 4 });
+        expect(values).toMatchObject({ mode: "distributed", replicas: 4, podDisruptionBudget: { enabled: true, maxUnavailable: 1 } });
+    });
+
+    it("replaces a standalone server by stopping it first: its volume mounts on one node at a time", () => {
+        const values = minioValues(settingsOf({ provider: "minio" }), "minio", OBJECT_STORAGE_SECRET);
+        expect(values).toMatchObject({ deploymentUpdate: { type: "Recreate" }, podDisruptionBudget: { enabled: false } });
     });
 
     it("sizes the server and its bucket job", () => {

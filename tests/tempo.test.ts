@@ -125,9 +125,24 @@ describe("Tempo values (monolithic)", () => {
 describe("Tempo's ingestion limits", () => {
     const limits = { ingestionRate: "30M", ingestionBurst: "40M", maxLiveTraces: 50_000, maxTraceSize: "10Mi" };
     const expected = {
-        ingestion: { rate_limit_bytes: 30_000_000, burst_size_bytes: 40_000_000, max_traces_per_user: 50_000 },
+        ingestion: { rate_strategy: "global", rate_limit_bytes: 30_000_000, burst_size_bytes: 40_000_000, max_traces_per_user: 50_000 },
         global: { max_bytes_per_trace: 10 * 2 ** 20 },
     };
+
+    it("bound the tenant across all distributors, so more distributors do not let more in than the stores are sized for", () => {
+        expect(distributed({ limits }, MINIO(), null).overrides.defaults.ingestion.rate_strategy).toBe("global");
+    });
+
+    it("refuse spans in production below what its three live-stores are sized for", () => {
+        const { tempo } = validateStackConfig({
+            profile: "production",
+            objectStorage: { provider: "minio" },
+            tempo: { kafka: { address: KAFKA } },
+            grafana: { replicas: 1 },
+        });
+        expect(tempo.limits.ingestionRate).toBe("8M");
+        expect(tempo.limits.ingestionBurst).toBe("12M");
+    });
 
     it("reach Tempo's overrides of every tenant in bytes, in monolithic mode", () => {
         expect(values({ limits }).tempo.overrides.defaults).toEqual(expected);
@@ -139,7 +154,7 @@ describe("Tempo's ingestion limits", () => {
 
     it("default to Tempo's own: 15 MB/s, 20 MB bursts, 10,000 live traces, 5 MB per trace", () => {
         expect(values().tempo.overrides.defaults).toEqual({
-            ingestion: { rate_limit_bytes: 15_000_000, burst_size_bytes: 20_000_000, max_traces_per_user: 10_000 },
+            ingestion: { rate_strategy: "global", rate_limit_bytes: 15_000_000, burst_size_bytes: 20_000_000, max_traces_per_user: 10_000 },
             global: { max_bytes_per_trace: 5_000_000 },
         });
     });
@@ -340,15 +355,14 @@ describe("Tempo in distributed mode (production's settings)", () => {
 
     it("writes spans through the configured Kafka, with one block-builder and one live-store per partition", () => {
         const v = distributed({ kafka: { topic: "gpu-traces", partitions: 6 } });
-        expect(v.ingest.kafka).toEqual({
-            address: KAFKA,
-            topic: "gpu-traces",
-            auto_create_topic_enabled: true,
-            auto_create_topic_default_partitions: 6,
-        });
         expect(v.blockBuilder).toMatchObject({ enabled: true, replicas: 6 });
         expect(v.liveStore).toMatchObject({ enabled: true, replicas: 6 });
-        expect(valuesOf(run, "tempo").ingest.kafka.auto_create_topic_default_partitions).toBe(3);
+        expect(valuesOf(run, "tempo").liveStore.replicas).toBe(3);
+    });
+
+    it("never creates the topic, which would set the Kafka cluster's num.partitions for every topic", () => {
+        const v = distributed({ kafka: { topic: "gpu-traces", partitions: 6 } });
+        expect(v.ingest.kafka).toEqual({ address: KAFKA, topic: "gpu-traces", auto_create_topic_enabled: false });
     });
 
     it("stores blocks in the object store's tempo bucket, credentials from the Secret's environment", () => {

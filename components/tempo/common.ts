@@ -30,6 +30,9 @@ export function tempoOverrides(limits: TempoConfig["limits"], metricsGenerator: 
     return {
         defaults: {
             ingestion: {
+                // The limit is the tenant's across all distributors (each takes its share), so adding
+                // distributors does not raise what Tempo accepts beyond what its stores are sized for.
+                rate_strategy: "global",
                 rate_limit_bytes: bytes(limits.ingestionRate),
                 burst_size_bytes: bytes(limits.ingestionBurst),
                 max_traces_per_user: limits.maxLiveTraces,

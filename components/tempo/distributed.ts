@@ -105,8 +105,10 @@ export function distributedValues({
             kafka: {
                 address: kafka.address ?? "",
                 topic: kafka.topic,
-                auto_create_topic_enabled: true,
-                auto_create_topic_default_partitions: kafka.partitions,
+                // Auto-creation sets the whole Kafka cluster's num.partitions (every other topic's
+                // default), and where Tempo may not, the topic silently gets the broker default and
+                // writes to the missing partitions fail: the topic is created beforehand instead.
+                auto_create_topic_enabled: false,
             },
         },
         distributor: sized(settings, releaseName, "distributor", replicas("distributor")),
