@@ -15,10 +15,13 @@ export class ConfigError extends pulumi.RunError {
     constructor(
         readonly problems: ConfigProblem[],
         source: string,
+        /** A closing line about the config as a whole. */
+        note?: string,
     ) {
         super(
             `invalid ${source} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-                problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n"),
+                problems.map((p) => `  - ${p.key}: ${p.message}`).join("\n") +
+                (note ? `\n${note}` : ""),
         );
         this.name = "ConfigError";
     }

@@ -40,9 +40,10 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, StackConfigInput>> = {
             // GOMAXPROCS to the CPU limit, which bounds those peaks.
             resources: { requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
         },
-        // Sized for 100 GPU nodes of 8 GPUs: per node about 320 DCGM series (40 per GPU), 2,000
-        // node-exporter (per-CPU series on 100+ cores), 4,000 kubelet/cAdvisor (about 30 pods) and
-        // 1,000 kube-state-metrics series: about 0.9M, 1M active series with the API server and the stack.
+        // Sized for 100 GPU nodes of 8 GPUs: per node about 130 DCGM series (16 lean fields per GPU;
+        // 320 if a fleet asks for the full list), 2,000 node-exporter (per-CPU series on 100+
+        // cores), 4,000 kubelet/cAdvisor (about 30 pods) and 1,000 kube-state-metrics series: about
+        // 0.75M, 1M active series with the API server, the stack and room for the full list.
         prometheus: {
             // Two copies of every series: one scrapes on while the other restarts or its node drains.
             replicas: 2,
@@ -147,6 +148,10 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, StackConfigInput>> = {
                 // 30 minutes of 5 MiB/s of spans is 9 GiB, 10Gi each even if one replica takes them all.
                 retryWindow: "30m",
                 storageSize: "10Gi",
+                // Counted in batches: at ~5,000 spans/s a replica cuts ~5 batches a second (the batch
+                // processor's 200ms timeout), so 12,000 last 40 minutes, past the retry window, in
+                // about 6 GiB of ~500 KiB batches.
+                size: 12000,
             },
         },
     },
@@ -161,13 +166,18 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
  * profile, is returned as it is for the schema to report.
  */
 export function withProfileDefaults(input: unknown): unknown {
-    if (!isPlainObject(input)) return input;
-    const profile = profileSchema.safeParse(input.profile);
-    if (!profile.success) return input;
-    return deepmerge(PROFILE_DEFAULTS[profile.data] as Record<string, unknown>, input, {
+    const profile = profileOf(input);
+    if (!isPlainObject(input) || profile === undefined) return input;
+    return deepmerge(PROFILE_DEFAULTS[profile] as Record<string, unknown>, input, {
         arrayMerge: (_target, source) => source,
         isMergeableObject: isPlainObject,
     });
+}
+
+/** The profile a config names, when it names a valid one (the default, dev, when it names none). */
+export function profileOf(input: unknown): Profile | undefined {
+    const profile = profileSchema.safeParse(isPlainObject(input) ? input.profile : undefined);
+    return profile.success ? profile.data : undefined;
 }
 
 const valueAt = (tree: unknown, path: readonly string[]): unknown =>
@@ -178,8 +188,7 @@ const valueAt = (tree: unknown, path: readonly string[]): unknown =>
  * error about that key then says where its value came from.
  */
 export function profileSupplying(input: unknown, path: readonly string[]): Profile | undefined {
-    if (!isPlainObject(input) || valueAt(input, path) !== undefined) return undefined;
-    const profile = profileSchema.safeParse(input.profile);
-    if (!profile.success) return undefined;
-    return valueAt(PROFILE_DEFAULTS[profile.data], path) === undefined ? undefined : profile.data;
+    const profile = profileOf(input);
+    if (profile === undefined || valueAt(input, path) !== undefined) return undefined;
+    return valueAt(PROFILE_DEFAULTS[profile], path) === undefined ? undefined : profile;
 }

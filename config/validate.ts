@@ -1,5 +1,5 @@
 import { ConfigError, problemsOf } from "./errors";
-import { profileSupplying, withProfileDefaults } from "./profiles";
+import { profileOf, profileSupplying, withProfileDefaults } from "./profiles";
 import { StackConfig, stackConfigSchema } from "./schema";
 
 export const PROJECT = "gpu-observability";
@@ -19,7 +19,12 @@ export function validateStackConfig(input: unknown, keyPrefix = "", source = "Ob
             const profile = profileSupplying(input ?? {}, path);
             return profile ? { ...problem, message: `${problem.message} (the value is the ${profile} profile's default)` } : problem;
         });
-        throw new ConfigError(problems, source);
+        const profile = profileOf(input);
+        const note =
+            profile && profile !== "dev"
+                ? `The ${profile} profile lays its defaults under this config (docs/configuration.md, column ${profile}); any key set in the config wins.`
+                : undefined;
+        throw new ConfigError(problems, source, note);
     }
     return result.data;
 }

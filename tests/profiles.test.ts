@@ -75,7 +75,12 @@ describe("the production profile", () => {
     it("names, in one error and before anything is created, what only the cluster can tell it", async () => {
         const run = await runIndex(stackConfig({ profile: "production" }), "production");
         expect(run.error?.message).toMatch(/^invalid config of stack "production"/);
-        const problems = run.error!.message.split("\n").slice(1);
+        const [, ...lines] = run.error!.message.split("\n");
+        const note = lines.pop();
+        expect(note).toBe(
+            "The production profile lays its defaults under this config (docs/configuration.md, column production); any key set in the config wins.",
+        );
+        const problems = lines;
         expect(problems).toEqual([
             expect.stringMatching(/gpu-observability:grafana.database: is missing, but grafana.replicas is 2/),
             expect.stringMatching(
