@@ -2,7 +2,19 @@
 // k8s-sidecar containers are named <chart name>-sc-<kind> (or -init-sc-<kind> as init containers),
 // and the optional image renderer.
 import YAML from "yaml";
-import { at, ChartInventory, Container, container, fullname, isEmpty, listedContainers, Values, valueOr, Workload } from "./values";
+import {
+    at,
+    ChartInventory,
+    Container,
+    container,
+    fullname,
+    isEmpty,
+    listedContainers,
+    scaledReplicas,
+    valueOr,
+    Values,
+    Workload,
+} from "./values";
 
 // values key -> the container's name suffix (templates/_pod.tpl: -sc-dashboard, singular).
 const SIDECARS = {
@@ -50,9 +62,7 @@ export const grafana: ChartInventory = (values, release) => {
         {
             kind: statefulSet ? "StatefulSet" : "Deployment",
             name,
-            placement: valueOr(values, "autoscaling.enabled", false)
-                ? { replicas: Number(valueOr(values, "autoscaling.minReplicas", 1)) }
-                : { replicas: Number(valueOr(values, "replicas", 1)) },
+            placement: scaledReplicas(values, "autoscaling", Number(valueOr(values, "replicas", 1))),
             containers: [...init, ...sidecars, container(values, "grafana", "resources"), ...extraContainers(values)],
             // templates/statefulset.yaml claims `storage` per pod; templates/pvc.yaml one claim the pods share.
             volumes: !persistence
@@ -68,9 +78,7 @@ export const grafana: ChartInventory = (values, release) => {
         workloads.push({
             kind: "Deployment",
             name: `${name}-image-renderer`,
-            placement: valueOr(values, "imageRenderer.autoscaling.enabled", false)
-                ? { replicas: Number(valueOr(values, "imageRenderer.autoscaling.minReplicas", 1)) }
-                : { replicas: Number(valueOr(values, "imageRenderer.replicas", 1)) },
+            placement: scaledReplicas(values, "imageRenderer.autoscaling", Number(valueOr(values, "imageRenderer.replicas", 1))),
             containers: [container(values, "grafana-image-renderer", "imageRenderer.resources")],
             volumes: [],
         });

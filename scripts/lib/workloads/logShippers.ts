@@ -9,8 +9,9 @@ import {
     isEmpty,
     listedContainers,
     Placement,
-    Values,
+    scaledReplicas,
     valueOr,
+    Values,
     Volume,
     Workload,
 } from "./values";
@@ -42,9 +43,7 @@ export const promtail: ChartInventory = (values, release) => {
         workloads.push({ kind: "DaemonSet", name, placement: { daemonSet: "all-nodes" }, containers, volumes: [] });
     }
     if (valueOr(values, "deployment.enabled", false)) {
-        const placement: Placement = valueOr(values, "deployment.autoscaling.enabled", false)
-            ? { replicas: Number(valueOr(values, "deployment.autoscaling.minReplicas", 1)) }
-            : { replicas: Number(valueOr(values, "deployment.replicaCount", 1)) };
+        const placement = scaledReplicas(values, "deployment.autoscaling", Number(valueOr(values, "deployment.replicaCount", 1)));
         workloads.push({ kind: "Deployment", name, placement, containers, volumes: [] });
     }
     return workloads;
@@ -57,9 +56,7 @@ export const alloy: ChartInventory = (values, release) => {
     const placement: Placement =
         kind === "DaemonSet"
             ? { daemonSet: "all-nodes" }
-            : valueOr(values, "controller.autoscaling.enabled", false)
-              ? { replicas: Number(valueOr(values, "controller.autoscaling.minReplicas", 1)) }
-              : { replicas: Number(valueOr(values, "controller.replicas", 1)) };
+            : scaledReplicas(values, "controller.autoscaling", Number(valueOr(values, "controller.replicas", 1)));
     const volumes: Volume[] =
         kind === "StatefulSet"
             ? ((at(values, "controller.volumeClaimTemplates") as Values[] | undefined) ?? []).map((claim) => ({

@@ -7,10 +7,10 @@ import {
     container,
     fullname,
     listedContainers,
-    Placement,
     ResourceFigures,
-    Values,
+    scaledReplicas,
     valueOr,
+    Values,
     Volume,
     Workload,
 } from "./values";
@@ -33,9 +33,7 @@ function component(
     const spec = (at(values, key) ?? {}) as Values;
     if (!valueOr(spec, "enabled", true)) return [];
     const kind = valueOr(spec, "kind", defaults.kind) as Workload["kind"];
-    const placement: Placement = valueOr(spec, "autoscaling.enabled", false)
-        ? { replicas: Number(valueOr(spec, "autoscaling.minReplicas", 1)) }
-        : { replicas: replicas ?? Number(valueOr(spec, "replicas", defaults.replicas)) };
+    const placement = scaledReplicas(spec, "autoscaling", replicas ?? Number(valueOr(spec, "replicas", defaults.replicas)));
     const containers: Container[] = [
         ...listedContainers(values, `${key}.initContainers`, true),
         container(values, target === "single-binary" ? "loki" : target, [`${key}.resources`, "defaults.resources", "loki.resources"]),

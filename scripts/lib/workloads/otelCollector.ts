@@ -1,6 +1,6 @@
 // The OpenTelemetry Collector chart 0.x: one workload of the chosen mode (templates/_pod.tpl),
 // its container named after the chart.
-import { ChartInventory, claimTemplates, container, fullname, listedContainers, Placement, valueOr } from "./values";
+import { ChartInventory, claimTemplates, container, fullname, listedContainers, Placement, scaledReplicas, valueOr } from "./values";
 
 const KINDS = { deployment: "Deployment", statefulset: "StatefulSet", daemonset: "DaemonSet" } as const;
 
@@ -11,9 +11,7 @@ export const opentelemetryCollector: ChartInventory = (values, release) => {
     const placement: Placement =
         kind === "DaemonSet"
             ? { daemonSet: "all-nodes" }
-            : valueOr(values, "autoscaling.enabled", false)
-              ? { replicas: Number(valueOr(values, "autoscaling.minReplicas", 1)) }
-              : { replicas: Number(valueOr(values, "replicaCount", 1)) };
+            : scaledReplicas(values, "autoscaling", Number(valueOr(values, "replicaCount", 1)));
     return [
         {
             kind,

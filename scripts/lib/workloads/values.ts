@@ -120,3 +120,13 @@ export function claimTemplates(values: Values, path: string): Volume[] {
         perPod: true,
     }));
 }
+
+/**
+ * The pods of a workload the chart may autoscale: the autoscaler's minimum when
+ * `<autoscaling>.enabled` is on, else the given replica count.
+ */
+export function scaledReplicas(values: Values | undefined, autoscaling: string, replicas: number): Placement {
+    return valueOr(values, `${autoscaling}.enabled`, false)
+        ? { replicas: Number(valueOr(values, `${autoscaling}.minReplicas`, 1)) }
+        : { replicas };
+}
