@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import deepmerge from "deepmerge";
 import { ChartPin } from "../config/charts";
+import { mergeReplacingLists } from "../config/merge";
 import { MirrorConfig } from "../config/mirror";
 import { chartSource, mirrorValues } from "./mirror";
 
@@ -9,7 +9,7 @@ export type HelmValues = Record<string, unknown>;
 
 /** Deep-merges `overrides` into `values`; lists are replaced whole, as Helm does with values files. */
 export function mergeValues(values: HelmValues, ...overrides: HelmValues[]): HelmValues {
-    return deepmerge.all([values, ...overrides], { arrayMerge: (_target, source) => source }) as HelmValues;
+    return mergeReplacingLists<HelmValues>(values, ...overrides);
 }
 
 export interface ChartReleaseArgs {

@@ -1,5 +1,5 @@
-import deepmerge from "deepmerge";
 import { ChartPin, OTEL_COLLECTOR_IMAGE } from "../config/charts";
+import { mergeReplacingLists } from "../config/merge";
 import { MirrorConfig } from "../config/mirror";
 import { HelmValues } from "./helm";
 
@@ -154,5 +154,5 @@ export function mirrorValues(pin: ChartPin, mirror?: MirrorConfig): HelmValues {
     const registry = mirror?.imageRegistry;
     const secrets = mirror?.imagePullSecrets ?? [];
     const images = registry === undefined ? {} : IMAGES[pin.chart](registry, (repository) => mirroredImage(registry, repository));
-    return secrets.length === 0 ? images : deepmerge(images, PULL_SECRETS[pin.chart](secrets));
+    return secrets.length === 0 ? images : mergeReplacingLists<HelmValues>(images, PULL_SECRETS[pin.chart](secrets));
 }

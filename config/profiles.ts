@@ -1,5 +1,5 @@
-import deepmerge from "deepmerge";
 import { z } from "zod";
+import { isPlainObject, mergeReplacingLists } from "./merge";
 import type { StackConfigInput } from "./schema";
 
 export const PROFILES = ["dev", "production"] as const;
@@ -157,9 +157,6 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, StackConfigInput>> = {
     },
 };
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-    typeof value === "object" && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
-
 /**
  * The config with its profile's defaults laid under it: any key the config sets wins, lists
  * included (a list replaces the profile's whole). Input that is not an object, or names no valid
@@ -168,10 +165,7 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 export function withProfileDefaults(input: unknown): unknown {
     const profile = profileOf(input);
     if (!isPlainObject(input) || profile === undefined) return input;
-    return deepmerge(PROFILE_DEFAULTS[profile] as Record<string, unknown>, input, {
-        arrayMerge: (_target, source) => source,
-        isMergeableObject: isPlainObject,
-    });
+    return mergeReplacingLists(PROFILE_DEFAULTS[profile] as Record<string, unknown>, input);
 }
 
 /** The profile a config names, when it names a valid one (the default, dev, when it names none). */

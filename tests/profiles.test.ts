@@ -1,6 +1,7 @@
 // Profiles: the same program for a one-node dev cluster and a GPU fleet. A profile only sets
 // defaults; whatever the config sets wins.
 import { PROFILE_DEFAULTS, validateStackConfig } from "../config";
+import { isPlainObject, mergeReplacingLists } from "../config/merge";
 import { exampleStackConfig, ProgramRun, release, releaseNames, runIndex, stackConfig, valuesOf } from "./helpers/run";
 
 /** What a production stack needs besides the profile: the things only the cluster can name. */
@@ -11,16 +12,10 @@ const PRODUCTION_NEEDS = {
 };
 
 type Tree = Record<string, unknown>;
-const isObject = (value: unknown): value is Tree => typeof value === "object" && value !== null && !Array.isArray(value);
-const at = (tree: unknown, path: string[]): unknown => path.reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), tree);
+const at = (tree: unknown, path: string[]): unknown =>
+    path.reduce<unknown>((node, key) => (isPlainObject(node) ? node[key] : undefined), tree);
 const nested = (path: string[], value: unknown): Tree => path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Tree;
-const deepMerge = (a: Tree, b: Tree): Tree =>
-    Object.fromEntries(
-        [...new Set([...Object.keys(a), ...Object.keys(b)])].map((key) => [
-            key,
-            isObject(a[key]) && isObject(b[key]) ? deepMerge(a[key] as Tree, b[key] as Tree) : key in b ? b[key] : a[key],
-        ]),
-    );
+const deepMerge = (a: Tree, b: Tree): Tree => mergeReplacingLists(a, b);
 
 describe("the dev profile", () => {
     it("is the default, and is the schema's own defaults", () => {
