@@ -1,4 +1,8 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import YAML from "yaml";
 import { devTargets, footprintOf, podCount, podFigures, StackInventory, stackInventory } from "../scripts/lib/footprint";
 import { readStackFile } from "../scripts/lib/mockEngine";
 import { Container, Workload } from "../scripts/lib/workloads";
@@ -227,5 +231,35 @@ describe("npm run footprint's arguments", () => {
         expect(() => parseArgs(["--nodes", "2", "--gpu-nodes", "3"])).toThrow(
             "--gpu-nodes 3 is more than --nodes 2; GPU nodes are counted among the nodes",
         );
+    });
+});
+
+describe("npm run footprint, as a user runs it", () => {
+    const TSX = path.join(PROJECT_DIR, "node_modules/.bin/tsx");
+    const footprint = (...args: string[]) => spawnSync(TSX, ["scripts/footprint.ts", ...args], { cwd: PROJECT_DIR, encoding: "utf8" });
+
+    it("prints each subsystem and the total, DaemonSets counted per node, and the dev targets, all passing", () => {
+        const result = footprint("--stack", "dev", "--nodes", "3", "--gpu-nodes", "2");
+        expect(result.status).toBe(0);
+        const rows = result.stdout.split("\n");
+        const row = (name: string) => rows.find((line) => line.startsWith(`${name} `))?.split(/\s+/);
+        for (const subsystem of ["prometheus", "dcgmExporter", "loki", "tempo", "logs", "otelCollector", "grafana", "total"]) {
+            expect(row(subsystem)).toHaveLength(7);
+        }
+        expect(row("logs")?.[1]).toBe("3");
+        expect(row("dcgmExporter")?.[1]).toBe("2");
+        expect(rows.filter((line) => line.startsWith("PASS "))).toHaveLength(3);
+    });
+
+    it("fails, naming the missed target, when the dev profile asks for more than 2 CPU", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "footprint-"));
+        const file = path.join(dir, "Pulumi.big.yaml");
+        fs.writeFileSync(
+            file,
+            YAML.stringify({ config: { "gpu-observability:loki": { resources: { requests: { cpu: "2" }, limits: { cpu: "4" } } } } }),
+        );
+        const result = footprint("--config-file", file);
+        expect(result.status).toBe(1);
+        expect(result.stdout).toMatch(/^FAIL {2}whole stack, one node with a GPU/m);
     });
 });
