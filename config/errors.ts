@@ -33,21 +33,32 @@ export function keyOf(prefix: string, path: readonly PropertyKey[]): string {
     return `${prefix}${key}`;
 }
 
-/** Turns zod's issues into problems that say what was wrong and what is allowed. */
-export function problemsOf(error: z.ZodError, prefix: string, schema: z.ZodType): ConfigProblem[] {
+/**
+ * Turns zod's issues into problems that say what was wrong and what is allowed. `originOf` may name
+ * where a key's value came from when the config did not set it (a profile's default).
+ */
+export function problemsOf(
+    error: z.ZodError,
+    prefix: string,
+    schema: z.ZodType,
+    originOf: (path: readonly PropertyKey[]) => string | undefined = () => undefined,
+): ConfigProblem[] {
+    const problem = (path: readonly PropertyKey[], message: string): ConfigProblem => {
+        const origin = originOf(path);
+        return { key: keyOf(prefix, path), message: origin ? `${message} (${origin})` : message };
+    };
     return error.issues.flatMap((issue): ConfigProblem[] => {
         if (issue.code === "unrecognized_keys") {
             const allowed = allowedKeys(schema, issue.path);
-            return issue.keys.map((unknownKey) => ({
-                key: keyOf(prefix, [...issue.path, unknownKey]),
-                message: `is not a known key${allowed.length ? `; allowed here: ${allowed.join(", ")}` : ""}`,
-            }));
+            return issue.keys.map((unknownKey) =>
+                problem([...issue.path, unknownKey], `is not a known key${allowed.length ? `; allowed here: ${allowed.join(", ")}` : ""}`),
+            );
         }
         if (issue.code === "invalid_type" && issue.expected === "object") {
             const allowed = allowedKeys(schema, issue.path);
-            return [{ key: keyOf(prefix, issue.path), message: `expected a map of ${allowed.join(", ")}, got ${describe(issue.input)}` }];
+            return [problem(issue.path, `expected a map of ${allowed.join(", ")}, got ${describe(issue.input)}`)];
         }
-        return [{ key: keyOf(prefix, issue.path), message: messageOf(issue) }];
+        return [problem(issue.path, messageOf(issue))];
     });
 }
 

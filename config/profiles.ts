@@ -174,15 +174,10 @@ export function profileOf(input: unknown): Profile | undefined {
     return profile.success ? profile.data : undefined;
 }
 
-const valueAt = (tree: unknown, path: readonly string[]): unknown =>
-    path.reduce<unknown>((node, key) => (isPlainObject(node) ? node[key] : undefined), tree);
+const valueAt = (tree: unknown, path: readonly PropertyKey[]): unknown =>
+    path.reduce<unknown>((node, key) => (isPlainObject(node) ? node[String(key)] : undefined), tree);
 
-/**
- * The profile that supplied the value at a config key the input itself leaves unset, if any: an
- * error about that key then says where its value came from.
- */
-export function profileSupplying(input: unknown, path: readonly string[]): Profile | undefined {
-    const profile = profileOf(input);
-    if (profile === undefined || valueAt(input, path) !== undefined) return undefined;
-    return valueAt(PROFILE_DEFAULTS[profile], path) === undefined ? undefined : profile;
+/** Whether the profile, not the input, supplied the value at a config key: an error about it says so. */
+export function suppliedByProfile(profile: Profile, input: unknown, path: readonly PropertyKey[]): boolean {
+    return valueAt(input, path) === undefined && valueAt(PROFILE_DEFAULTS[profile], path) !== undefined;
 }
