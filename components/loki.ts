@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../config/charts";
 import { LOKI_DEFAULT_REPLICAS, LOKI_TARGETS, LokiConfig, LokiMode, LokiTarget } from "../config/loki";
 import { parseQuantity } from "../config/formats";
-import { CREDENTIAL_KEYS, GCS_KEY_MOUNT, GCS_KEY_PATH, ObjectStorage, ObjectStore } from "./objectStorage";
+import { AZURE_WORKLOAD_IDENTITY_LABEL, CREDENTIAL_KEYS, gcsKeyFile, ObjectStorage, ObjectStore } from "./objectStorage";
 import { HelmValues, releaseServiceUrl } from "./helm";
 import { disruptionBudget, spreadAffinity, topologySpread } from "./placement";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
@@ -132,12 +132,8 @@ function credentialValues(provider: ObjectStore["provider"], secret: string): He
         case "azure":
             return { extraEnv: [fromSecret(CREDENTIAL_KEYS.azureAccountKey)] };
         case "gcs": {
-            const key = CREDENTIAL_KEYS.gcsServiceAccountKey;
-            return {
-                extraEnv: [{ name: "GOOGLE_APPLICATION_CREDENTIALS", value: GCS_KEY_PATH }],
-                extraVolumes: [{ name: "object-storage-credentials", secret: { secretName: secret, items: [{ key, path: key }] } }],
-                extraVolumeMounts: [{ name: "object-storage-credentials", mountPath: GCS_KEY_MOUNT, readOnly: true }],
-            };
+            const keyFile = gcsKeyFile(secret);
+            return { extraEnv: [keyFile.env], extraVolumes: [keyFile.volume], extraVolumeMounts: [keyFile.volumeMount] };
         }
     }
 }
@@ -153,8 +149,7 @@ function podDefaults(store: ObjectStore | undefined): HelmValues {
         // identity: the SDKs fail on the token EKS's webhook projects into pods that opt out of the
         // service account's (aws/amazon-eks-pod-identity-webhook#67).
         automountServiceAccountToken: identity,
-        // Azure's webhook only mutates pods carrying this label.
-        ...(identity && store?.provider === "azure" ? { podLabels: { "azure.workload.identity/use": "true" } } : {}),
+        ...(identity && store?.provider === "azure" ? { podLabels: AZURE_WORKLOAD_IDENTITY_LABEL } : {}),
         ...(store?.credentialsSecret ? credentialValues(store.provider, store.credentialsSecret) : {}),
     };
 }

@@ -21,9 +21,25 @@ export const CREDENTIAL_KEYS: Readonly<Record<keyof NonNullable<ObjectStorageCon
     azureAccountKey: "AZURE_STORAGE_ACCOUNT_KEY",
     gcsServiceAccountKey: "gcs-key.json",
 };
-/** Where a consumer mounts the credentials Secret for the GCS key file. */
-export const GCS_KEY_MOUNT = "/var/secrets/object-storage";
-export const GCS_KEY_PATH = `${GCS_KEY_MOUNT}/${CREDENTIAL_KEYS.gcsServiceAccountKey}`;
+const GCS_KEY_MOUNT = "/var/secrets/object-storage";
+const CREDENTIALS_VOLUME = "object-storage-credentials";
+
+/**
+ * How a pod reads the GCS key from the credentials Secret: the key file mounted, and the variable
+ * Google's client libraries find it by.
+ */
+export function gcsKeyFile(secretName: string) {
+    const key = CREDENTIAL_KEYS.gcsServiceAccountKey;
+    return {
+        env: { name: "GOOGLE_APPLICATION_CREDENTIALS", value: `${GCS_KEY_MOUNT}/${key}` },
+        volume: { name: CREDENTIALS_VOLUME, secret: { secretName, items: [{ key, path: key }] } },
+        volumeMount: { name: CREDENTIALS_VOLUME, mountPath: GCS_KEY_MOUNT, readOnly: true },
+    };
+}
+
+/** Azure Workload Identity's webhook injects its federated token only into pods carrying this label. */
+export const AZURE_WORKLOAD_IDENTITY_LABEL = { "azure.workload.identity/use": "true" } as const;
+
 // MinIO and its client keep their configuration under the home directory, so their root
 // filesystem stays writable; everything else of the restricted profile applies.
 const MINIO_CONTAINER = { ...RESTRICTED_CONTAINER, readOnlyRootFilesystem: false };

@@ -1,5 +1,5 @@
 import { HelmValues } from "../helm";
-import { CREDENTIAL_KEYS, GCS_KEY_MOUNT, GCS_KEY_PATH, ObjectStore } from "../objectStorage";
+import { AZURE_WORKLOAD_IDENTITY_LABEL, CREDENTIAL_KEYS, gcsKeyFile, ObjectStore } from "../objectStorage";
 
 /** What Tempo's pods need to reach the object store; secrets only ever come from the credentials Secret. */
 export interface StoragePodWiring {
@@ -19,7 +19,6 @@ export interface TraceStorage {
     pod: StoragePodWiring;
 }
 
-const CREDENTIALS_VOLUME = "object-storage-credentials";
 // Tempo substitutes ${VAR} in its config file from the environment only with this flag.
 const EXPAND_ENV = "-config.expand-env=true";
 
@@ -63,15 +62,10 @@ export function traceStorage(store: ObjectStore): TraceStorage {
         }
         case "gcs":
             if (secret) {
-                pod.volumes.push({
-                    name: CREDENTIALS_VOLUME,
-                    secret: {
-                        secretName: secret,
-                        items: [{ key: CREDENTIAL_KEYS.gcsServiceAccountKey, path: CREDENTIAL_KEYS.gcsServiceAccountKey }],
-                    },
-                });
-                pod.volumeMounts.push({ name: CREDENTIALS_VOLUME, mountPath: GCS_KEY_MOUNT, readOnly: true });
-                pod.env.push({ name: "GOOGLE_APPLICATION_CREDENTIALS", value: GCS_KEY_PATH });
+                const keyFile = gcsKeyFile(secret);
+                pod.volumes.push(keyFile.volume);
+                pod.volumeMounts.push(keyFile.volumeMount);
+                pod.env.push(keyFile.env);
             }
             return { trace: { backend: "gcs", gcs: { bucket_name: bucket } }, pod };
         case "azure": {
@@ -80,8 +74,7 @@ export function traceStorage(store: ObjectStore): TraceStorage {
                 pod.envFrom.push({ secretRef: { name: secret } });
                 pod.args.push(EXPAND_ENV);
             } else {
-                // Azure Workload Identity injects its federated token only into pods carrying this label.
-                pod.podLabels["azure.workload.identity/use"] = "true";
+                Object.assign(pod.podLabels, AZURE_WORKLOAD_IDENTITY_LABEL);
             }
             return {
                 trace: {
