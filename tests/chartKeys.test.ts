@@ -19,6 +19,7 @@ import { chartFile } from "./helpers/shared";
 
 const config = validateStackConfig({ storageClass: "standard" });
 const base = { storageClass: "standard", serviceMonitors: true };
+const namespace = "observability";
 // Tempo in both modes, with the keys an object store and the metrics generator add.
 const production = validateStackConfig({
     profile: "production",
@@ -108,11 +109,11 @@ const CASES: [string, ChartPin, HelmValues][] = [
             lokiStore({ provider: "gcs", credentials: { gcsServiceAccountKey: "{}" } }, "object-storage-credentials"),
         ),
     ],
-    ["tempo", CHARTS.tempo, tempoValues({ ...base, settings: config.tempo, releaseName: "tempo", ...tempoWiring })],
+    ["tempo", CHARTS.tempo, tempoValues({ ...base, namespace, settings: config.tempo, releaseName: "tempo", ...tempoWiring })],
     [
         "tempo-distributed",
         CHARTS.tempoDistributed,
-        tempoValues({ ...base, settings: production.tempo, releaseName: "tempo", ...tempoWiring }),
+        tempoValues({ ...base, namespace, settings: production.tempo, releaseName: "tempo", ...tempoWiring }),
     ],
     [
         "kube-prometheus-stack",

@@ -1,4 +1,5 @@
 // The whole program (index.ts) with Pulumi.dev.yaml's config, as `pulumi up -s dev` would run it.
+import YAML from "yaml";
 import { CHARTS } from "../config/charts";
 import { byUrn, devStackConfig, ProgramRun, release, releaseNames, runIndex } from "./helpers/run";
 
@@ -106,7 +107,7 @@ describe("the dev stack", () => {
     it("applies the dev stack file's settings", () => {
         const loki = release(run, "loki").inputs.values;
         expect(loki.singleBinary.persistence).toMatchObject({ size: "10Gi", storageClass: "standard" });
-        expect(release(run, "tempo").inputs.values.tempo.retention).toBe("72h");
+        expect(YAML.parse(release(run, "tempo").inputs.values.config).compactor.compaction.block_retention).toBe("72h");
         expect(release(run, "kube-prometheus-stack").inputs.values.prometheus.prometheusSpec.retention).toBe("7d");
     });
 

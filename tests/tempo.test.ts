@@ -10,6 +10,7 @@ import { CHARTS, PROFILE_DEFAULTS, validateStackConfig } from "../config";
 import { TempoComponentName } from "../config/tempo";
 import { parseServiceAddress, RENDERED_SELECTORS, RENDERED_SERVICES } from "./fixtures/renderedServices";
 import { ProgramRun, release, runIndex, runUserProgram, stackConfig, valuesOf } from "./helpers/run";
+import { chartFile } from "./helpers/shared";
 
 const PROMETHEUS_WRITE = "http://kube-prometheus-stack-prometheus-0.observability.svc.cluster.local:9090/api/v1/write";
 const KAFKA = "my-cluster-kafka-bootstrap.kafka.svc:9092";
@@ -26,7 +27,17 @@ const MINIO = () => storeFor({ provider: "minio" });
 
 /** Monolithic values for a `tempo` config. */
 const values = (tempo: Record<string, unknown> = {}, storageClass?: string, objectStore?: ObjectStore): any =>
-    tempoValues({ settings: validateStackConfig({ tempo }).tempo, storageClass, serviceMonitors: true, releaseName: "tempo", objectStore });
+    tempoValues({
+        settings: validateStackConfig({ tempo }).tempo,
+        storageClass,
+        serviceMonitors: true,
+        releaseName: "tempo",
+        namespace: "observability",
+        objectStore,
+    });
+
+/** The config file Tempo reads: the chart's `config` value, which the stack writes whole. */
+const tempoYaml = (values: any): any => YAML.parse(values.config);
 
 // Production's Tempo settings under the dev profile: what other subsystems' production defaults
 // require is not what these tests are about.
@@ -49,6 +60,7 @@ const distributed = (
         settings: config.tempo,
         serviceMonitors: true,
         releaseName: "tempo",
+        namespace: "observability",
         objectStore,
         metricsRemoteWriteUrls: prometheus === null ? undefined : [prometheus],
     });
@@ -65,17 +77,36 @@ const DISTRIBUTED_STACK = {
 const COMPONENTS = Object.keys(TEMPO_TARGETS) as TempoComponentName[];
 
 describe("Tempo values (monolithic)", () => {
-    it("turn on the OTLP gRPC (4317) and HTTP (4318) receivers", () => {
-        expect(values().tempo.receivers.otlp.protocols).toEqual({
-            grpc: { endpoint: "0.0.0.0:4317" },
-            http: { endpoint: "0.0.0.0:4318" },
+    it("receive OTLP only, gRPC on 4317 and HTTP on 4318, as production does", () => {
+        expect(tempoYaml(values()).distributor.receivers).toEqual({
+            otlp: { protocols: { grpc: { endpoint: "0.0.0.0:4317" }, http: { endpoint: "0.0.0.0:4318" } } },
+        });
+    });
+
+    it("publish no Jaeger port: every receiver endpoint the chart's Service would open for Jaeger is blank", () => {
+        // templates/_ports.tpl adds a Service port per Jaeger protocol whose endpoint is set.
+        const chartJaeger = YAML.parse(chartFile(CHARTS.tempo, "values.yaml")).tempo.receivers.jaeger.protocols;
+        const ours = values().tempo.receivers.jaeger.protocols;
+        expect(Object.keys(ours).sort()).toEqual(Object.keys(chartJaeger).sort());
+        for (const protocol of Object.values(ours)) expect(protocol).toEqual({ endpoint: "" });
+        for (const port of [14250, 14268, 6831, 6832]) expect(RENDERED_SERVICES.tempo.tempo).not.toContain(port);
+        expect(RENDERED_SERVICES.tempo.tempo).toEqual(expect.arrayContaining([4317, 4318, 3200]));
+    });
+
+    it("write Tempo's whole config file, with no template for the chart's tpl to evaluate", () => {
+        const v = values();
+        expect(typeof v.config).toBe("string");
+        expect(v.config).not.toContain("{{");
+        expect(tempoYaml(v)).toMatchObject({
+            memberlist: { cluster_label: "tempo.observability" },
+            usage_report: { reporting_enabled: false },
         });
     });
 
     it("keep traces and the write-ahead log on a PersistentVolumeClaim when there is no object store", () => {
         const v = values({ storageSize: "20Gi" }, "fast-ssd");
         expect(v.persistence).toMatchObject({ enabled: true, size: "20Gi", storageClassName: "fast-ssd" });
-        expect(v.tempo.storage.trace).toEqual({
+        expect(tempoYaml(v).storage.trace).toEqual({
             backend: "local",
             local: { path: "/var/tempo/traces" },
             wal: { path: "/var/tempo/wal" },
@@ -84,7 +115,7 @@ describe("Tempo values (monolithic)", () => {
 
     it("keep trace blocks in the object store's tempo bucket, and only the write-ahead log on the volume", () => {
         const v = values({}, undefined, MINIO());
-        expect(v.tempo.storage.trace).toEqual({
+        expect(tempoYaml(v).storage.trace).toEqual({
             backend: "s3",
             s3: {
                 bucket: "tempo-traces",
@@ -103,9 +134,9 @@ describe("Tempo values (monolithic)", () => {
         expect(values().persistence).not.toHaveProperty("storageClassName");
     });
 
-    it("pass the retention as a Go duration, which is all Tempo parses", () => {
-        expect(values({ retention: "14d" }).tempo.retention).toBe("336h");
-        expect(values().tempo.retention).toBe("168h");
+    it("pass the retention to the compactor as a Go duration, which is all Tempo parses", () => {
+        expect(tempoYaml(values({ retention: "14d" })).compactor.compaction.block_retention).toBe("336h");
+        expect(tempoYaml(values()).compactor.compaction.block_retention).toBe("168h");
     });
 
     it("size the Tempo container from config and bound Go's heap by its limit", () => {
@@ -118,7 +149,8 @@ describe("Tempo values (monolithic)", () => {
     it("turn its ServiceMonitor on only when Prometheus' CRDs are there", () => {
         expect(values().serviceMonitor.enabled).toBe(true);
         const settings = validateStackConfig({}).tempo;
-        expect((tempoValues({ settings, serviceMonitors: false, releaseName: "tempo" }) as any).serviceMonitor.enabled).toBe(false);
+        const unmonitored = tempoValues({ settings, serviceMonitors: false, releaseName: "tempo", namespace: "observability" }) as any;
+        expect(unmonitored.serviceMonitor.enabled).toBe(false);
     });
 });
 
@@ -145,7 +177,7 @@ describe("Tempo's ingestion limits", () => {
     });
 
     it("reach Tempo's overrides of every tenant in bytes, in monolithic mode", () => {
-        expect(values({ limits }).tempo.overrides.defaults).toEqual(expected);
+        expect(tempoYaml(values({ limits })).overrides.defaults).toEqual(expected);
     });
 
     it("reach Tempo's overrides of every tenant in bytes, in distributed mode", () => {
@@ -153,7 +185,7 @@ describe("Tempo's ingestion limits", () => {
     });
 
     it("default to Tempo's own: 15 MB/s, 20 MB bursts, 10,000 live traces, 5 MB per trace", () => {
-        expect(values().tempo.overrides.defaults).toEqual({
+        expect(tempoYaml(values()).overrides.defaults).toEqual({
             ingestion: { rate_strategy: "global", rate_limit_bytes: 15_000_000, burst_size_bytes: 20_000_000, max_traces_per_user: 10_000 },
             global: { max_bytes_per_trace: 5_000_000 },
         });
@@ -161,7 +193,8 @@ describe("Tempo's ingestion limits", () => {
 });
 
 describe("Tempo's object storage", () => {
-    const trace = (objectStorage: Record<string, unknown>) => values({}, undefined, storeFor(objectStorage)).tempo;
+    const trace = (objectStorage: Record<string, unknown>) => tempoYaml(values({}, undefined, storeFor(objectStorage))).storage.trace;
+    const pod = (objectStorage: Record<string, unknown>) => values({}, undefined, storeFor(objectStorage)).tempo;
 
     it.each([
         ["an AWS region only, AWS' regional endpoint", { region: "eu-west-1" }, "s3.eu-west-1.amazonaws.com", false, false],
@@ -173,16 +206,16 @@ describe("Tempo's object storage", () => {
             true,
         ],
     ])("speaks S3 to %s", (_what, s3, endpoint, insecure, forcepathstyle) => {
-        const tempo = trace({ provider: "s3", s3, credentials: { accessKeyId: "AKIA-test", secretAccessKey: "s3cr3t-value" } });
-        expect(tempo.storage.trace.backend).toBe("s3");
-        expect(tempo.storage.trace.s3).toMatchObject({ bucket: "tempo-traces", endpoint, insecure, forcepathstyle });
+        const store = { provider: "s3", s3, credentials: { accessKeyId: "AKIA-test", secretAccessKey: "s3cr3t-value" } };
+        expect(trace(store).backend).toBe("s3");
+        expect(trace(store).s3).toMatchObject({ bucket: "tempo-traces", endpoint, insecure, forcepathstyle });
         // Tempo's S3 client reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment first.
-        expect(tempo.extraEnvFrom).toEqual([{ secretRef: { name: SECRET } }]);
+        expect(pod(store).extraEnvFrom).toEqual([{ secretRef: { name: SECRET } }]);
     });
 
     it("mounts the GCS key file from the Secret and points Google's client at it", () => {
         const v = values({}, undefined, storeFor({ provider: "gcs", credentials: { gcsServiceAccountKey: "{}" } }));
-        expect(v.tempo.storage.trace).toMatchObject({ backend: "gcs", gcs: { bucket_name: "tempo-traces" } });
+        expect(tempoYaml(v).storage.trace).toMatchObject({ backend: "gcs", gcs: { bucket_name: "tempo-traces" } });
         expect(v.extraVolumes).toEqual([
             { name: SECRET, secret: { secretName: SECRET, items: [{ key: "gcs-key.json", path: "gcs-key.json" }] } },
         ]);
@@ -194,13 +227,13 @@ describe("Tempo's object storage", () => {
     });
 
     it("expands Azure's account key into the config from the Secret's environment", () => {
-        const tempo = trace({ provider: "azure", azure: { accountName: "gpuobs" }, credentials: { azureAccountKey: "k3y-value" } });
-        expect(tempo.storage.trace).toMatchObject({
+        const store = { provider: "azure", azure: { accountName: "gpuobs" }, credentials: { azureAccountKey: "k3y-value" } };
+        expect(trace(store)).toMatchObject({
             backend: "azure",
             azure: { container_name: "tempo-traces", storage_account_name: "gpuobs", storage_account_key: "${AZURE_STORAGE_ACCOUNT_KEY}" },
         });
-        expect(tempo.extraArgs).toEqual({ "config.expand-env": "true" });
-        expect(tempo.extraEnvFrom).toEqual([{ secretRef: { name: SECRET } }]);
+        expect(pod(store).extraArgs).toEqual({ "config.expand-env": "true" });
+        expect(pod(store).extraEnvFrom).toEqual([{ secretRef: { name: SECRET } }]);
     });
 
     it("uses Azure Workload Identity when there is no key: federated token, pod label, service account annotation", () => {
@@ -210,8 +243,8 @@ describe("Tempo's object storage", () => {
             undefined,
             storeFor({ provider: "azure", azure: { accountName: "gpuobs" }, serviceAccountAnnotations: annotations }),
         );
-        expect(v.tempo.storage.trace.azure).toMatchObject({ use_federated_token: true });
-        expect(v.tempo.storage.trace.azure).not.toHaveProperty("storage_account_key");
+        expect(tempoYaml(v).storage.trace.azure).toMatchObject({ use_federated_token: true });
+        expect(tempoYaml(v).storage.trace.azure).not.toHaveProperty("storage_account_key");
         expect(v.podLabels).toEqual({ "azure.workload.identity/use": "true" });
         expect(v.serviceAccount.annotations).toEqual(annotations);
         expect(v.tempo).not.toHaveProperty("extraEnvFrom");
@@ -246,9 +279,9 @@ describe("Tempo's metrics generator", () => {
     it("writes service graphs and span metrics, with exemplars, to Prometheus' remote-write output", async () => {
         const { runIndex, devStackConfig, valuesOf } = await import("./helpers/run");
         const run = await runIndex(devStackConfig());
-        const tempo = valuesOf(run, "tempo").tempo;
-        expect(tempo.metricsGenerator).toMatchObject({ enabled: true });
-        expect(tempo.metricsGenerator.storage.remote_write).toEqual([
+        const tempo = tempoYaml(valuesOf(run, "tempo"));
+        expect(valuesOf(run, "tempo").tempo.metricsGenerator).toEqual({ enabled: true });
+        expect(tempo.metrics_generator.storage.remote_write).toEqual([
             { url: `${String(run.outputs.prometheusUrl).replace("-prometheus.", "-prometheus-0.")}/api/v1/write`, send_exemplars: true },
         ]);
         expect(tempo.overrides.defaults.metrics_generator.processors).toEqual(["service-graphs", "span-metrics"]);
@@ -257,7 +290,7 @@ describe("Tempo's metrics generator", () => {
 
     it("writes to every Prometheus replica, since no scrape would fill another's gaps", async () => {
         const run = await runIndex(stackConfig({ prometheus: { replicas: 2 } }));
-        expect(valuesOf(run, "tempo").tempo.metricsGenerator.storage.remote_write.map((target: any) => target.url)).toEqual([
+        expect(tempoYaml(valuesOf(run, "tempo")).metrics_generator.storage.remote_write.map((target: any) => target.url)).toEqual([
             "http://kube-prometheus-stack-prometheus-0.observability.svc.cluster.local:9090/api/v1/write",
             "http://kube-prometheus-stack-prometheus-1.observability.svc.cluster.local:9090/api/v1/write",
         ]);
@@ -266,7 +299,8 @@ describe("Tempo's metrics generator", () => {
     it("stays off when Prometheus is not installed", async () => {
         const run = await runIndex(stackConfig({ prometheus: { enabled: false } }));
         expect(valuesOf(run, "tempo").tempo.metricsGenerator).toBeUndefined();
-        expect(valuesOf(run, "tempo").tempo.overrides.defaults).not.toHaveProperty("metrics_generator");
+        expect(tempoYaml(valuesOf(run, "tempo"))).not.toHaveProperty("metrics_generator");
+        expect(tempoYaml(valuesOf(run, "tempo")).overrides.defaults).not.toHaveProperty("metrics_generator");
     });
 
     it("keeps working in distributed mode: its own component, remote-writing with exemplars", () => {

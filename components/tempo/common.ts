@@ -1,3 +1,4 @@
+import YAML from "yaml";
 import { parseQuantity } from "../../config/formats";
 import { TempoConfig } from "../../config/tempo";
 import { HelmValues } from "../helm";
@@ -12,6 +13,8 @@ export const TEMPO_UID = 10001;
 
 /** What Tempo's values functions take besides the common input. */
 export interface TempoValuesInput extends ValuesInput<TempoConfig> {
+    /** Namespace of the release: Tempo's memberlist cluster label names it, as the charts' own label does. */
+    namespace: string;
     /** Prometheus' remote-write URL: the metrics generator writes span metrics there; none, it stays off. */
     metricsRemoteWriteUrls?: string[];
     /** The object store trace blocks go to; none, the pod's own volume (monolithic mode only). */
@@ -47,3 +50,29 @@ export function tempoOverrides(limits: TempoConfig["limits"], metricsGenerator: 
 /** The metrics generator's remote write: exemplars carry a sample's trace id, so a latency panel links to its traces. */
 /** One remote-write target per Prometheus replica: span metrics exist nowhere else, so each replica gets them all. */
 export const remoteWrite = (urls: string[]) => urls.map((url) => ({ url, send_exemplars: true }));
+
+/**
+ * Tempo's config file, as the chart's `config` value. Chart tempo renders its own from values, and a
+ * Helm release cannot delete what the chart's defaults add to it (Pulumi drops null overrides,
+ * pulumi/pulumi-kubernetes#3811): its Jaeger receivers would listen beside OTLP. So the stack writes
+ * the whole file, and it says only what is in force. The chart passes it through `tpl`, so it must
+ * hold no `{{`.
+ */
+export function tempoConfigFile(config: HelmValues): string {
+    const text = YAML.stringify(config, { sortMapEntries: true });
+    if (text.includes("{{")) throw new Error("Tempo's config holds '{{', which the chart's tpl would evaluate");
+    return text;
+}
+
+/** The memberlist cluster label both charts give Tempo (`<release>.<namespace>`): gossip of two Tempos never mixes. */
+export const memberlistClusterLabel = (releaseName: string, namespace: string): string => `${releaseName}.${namespace}`;
+
+/** The OTLP receivers on their standard ports, the only protocol Tempo receives here (the collector speaks it). */
+export const otlpReceivers = () => ({
+    otlp: {
+        protocols: {
+            grpc: { endpoint: `0.0.0.0:${TEMPO_PORTS.otlpGrpc}` },
+            http: { endpoint: `0.0.0.0:${TEMPO_PORTS.otlpHttp}` },
+        },
+    },
+});

@@ -12,7 +12,7 @@ import { monolithicValues } from "./monolithic";
 
 export { TEMPO_PORTS, type TempoValuesInput, tempoOverrides } from "./common";
 export { distributedValues, TEMPO_TARGETS, tempoDistributedPods } from "./distributed";
-export { monolithicValues } from "./monolithic";
+export { monolithicConfig, monolithicValues } from "./monolithic";
 export { traceStorage } from "./storage";
 
 export interface TempoArgs extends SubsystemArgs<TempoConfig> {
@@ -92,8 +92,10 @@ export class Tempo extends pulumi.ComponentResource {
             releaseName,
             values: (input) =>
                 pulumi
-                    .all([args.metricsRemoteWriteUrls, args.objectStorage?.store])
-                    .apply(([metricsRemoteWriteUrls, objectStore]) => tempoValues({ ...input, metricsRemoteWriteUrls, objectStore })),
+                    .all([args.namespace, args.metricsRemoteWriteUrls, args.objectStorage?.store])
+                    .apply(([namespace, metricsRemoteWriteUrls, objectStore]) =>
+                        tempoValues({ ...input, namespace, metricsRemoteWriteUrls, objectStore }),
+                    ),
             // The credentials Secret and MinIO must exist before Tempo's pods mount and call them.
             dependsOn: args.objectStorage?.ready,
         });
