@@ -63,10 +63,8 @@ const UNDECLARED: Record<string, string[]> = {
     ],
     tempo: [
         "persistence.storageClassName", // templates/statefulset.yaml
-        "tempo.storage.trace.s3", // values.yaml `config`: toYaml .Values.tempo.storage
     ],
     "tempo-distributed": [
-        "storage.trace.s3", // values.yaml `config` (templates/configmap-tempo.yaml): toYaml .Values.storage.trace.s3
         "backendWorker.podDisruptionBudget", // templates/backend-worker/poddisruptionbudget-backend-worker.yaml
         "backendWorker.maxUnavailable", // templates/backend-worker/poddisruptionbudget-backend-worker.yaml
     ],

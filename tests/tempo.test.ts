@@ -162,7 +162,7 @@ describe("Tempo's ingestion limits", () => {
     };
 
     it("bound the tenant across all distributors, so more distributors do not let more in than the stores are sized for", () => {
-        expect(distributed({ limits }, MINIO(), null).overrides.defaults.ingestion.rate_strategy).toBe("global");
+        expect(tempoYaml(distributed({ limits }, MINIO(), null)).overrides.defaults.ingestion.rate_strategy).toBe("global");
     });
 
     it("refuse spans in production below what its three live-stores are sized for", () => {
@@ -181,7 +181,7 @@ describe("Tempo's ingestion limits", () => {
     });
 
     it("reach Tempo's overrides of every tenant in bytes, in distributed mode", () => {
-        expect(distributed({ limits }, MINIO(), null).overrides.defaults).toEqual(expected);
+        expect(tempoYaml(distributed({ limits }, MINIO(), null)).overrides.defaults).toEqual(expected);
     });
 
     it("default to Tempo's own: 15 MB/s, 20 MB bursts, 10,000 live traces, 5 MB per trace", () => {
@@ -306,9 +306,10 @@ describe("Tempo's metrics generator", () => {
     it("keeps working in distributed mode: its own component, remote-writing with exemplars", () => {
         const v = distributed();
         expect(v.metricsGenerator.enabled).toBe(true);
-        expect(v.metricsGenerator.config.storage.remote_write).toEqual([{ url: PROMETHEUS_WRITE, send_exemplars: true }]);
-        expect(v.overrides.defaults.metrics_generator.processors).toEqual(["service-graphs", "span-metrics"]);
+        expect(tempoYaml(v).metrics_generator.storage.remote_write).toEqual([{ url: PROMETHEUS_WRITE, send_exemplars: true }]);
+        expect(tempoYaml(v).overrides.defaults.metrics_generator.processors).toEqual(["service-graphs", "span-metrics"]);
         expect(distributed({}, MINIO(), null).metricsGenerator.enabled).toBe(false);
+        expect(tempoYaml(distributed({}, MINIO(), null))).not.toHaveProperty("metrics_generator");
     });
 });
 
@@ -396,12 +397,14 @@ describe("Tempo in distributed mode (production's settings)", () => {
 
     it("never creates the topic, which would set the Kafka cluster's num.partitions for every topic", () => {
         const v = distributed({ kafka: { topic: "gpu-traces", partitions: 6 } });
-        expect(v.ingest.kafka).toEqual({ address: KAFKA, topic: "gpu-traces", auto_create_topic_enabled: false });
+        expect(tempoYaml(v).ingest.kafka).toEqual({ address: KAFKA, topic: "gpu-traces", auto_create_topic_enabled: false });
+        // The chart refuses block-builders and live-stores without an address (templates/validate.yaml).
+        expect(v.ingest.kafka).toEqual({ address: KAFKA });
     });
 
     it("stores blocks in the object store's tempo bucket, credentials from the Secret's environment", () => {
         const v = valuesOf(run, "tempo");
-        expect(v.storage.trace).toEqual({
+        expect(tempoYaml(v).storage.trace).toEqual({
             backend: "s3",
             s3: {
                 bucket: "tempo-traces",
@@ -414,8 +417,16 @@ describe("Tempo in distributed mode (production's settings)", () => {
         expect(v.defaults.extraEnvFrom).toEqual([{ secretRef: { name: SECRET } }]);
     });
 
-    it("keeps traces for the retention, as the backend-scheduler's block retention (a Go duration)", () => {
-        expect(distributed({ retention: "14d" }).backendScheduler.config.provider.compaction.compaction.block_retention).toBe("336h");
+    it("keeps traces for the retention where Tempo enforces it: the backend workers' block retention (a Go duration)", () => {
+        expect(tempoYaml(distributed({ retention: "14d" })).backend_worker.compaction.block_retention).toBe("336h");
+        expect(tempoYaml(valuesOf(run, "tempo")).backend_worker.compaction.block_retention).toBe("168h");
+    });
+
+    it("writes no backend-scheduler retention, which the scheduler never reads", () => {
+        // Its provider.compaction.compaction is read only by the block selector (compaction_window,
+        // max_compaction_objects, max_block_bytes), all at Tempo's defaults here.
+        expect(tempoYaml(valuesOf(run, "tempo"))).not.toHaveProperty("backend_scheduler");
+        expect(valuesOf(run, "tempo").backendScheduler).not.toHaveProperty("config");
     });
 
     it("runs the replicas and sizes of the production profile, each container with requests and limits", () => {
@@ -467,16 +478,38 @@ describe("Tempo in distributed mode (production's settings)", () => {
         const v = valuesOf(run, "tempo");
         expect(v.gateway.enabled).toBe(false);
         expect(v.memcached.enabled).toBe(false);
-        // With memcached off the chart copies `cache` verbatim; its default names the memcached that is off.
-        expect(v.cache).toEqual({ caches: [] });
+        // The config names no cache, so nothing points at the memcached that is off.
+        expect(tempoYaml(v)).not.toHaveProperty("cache");
         expect(v.queryFrontend.query.enabled).toBe(false);
         expect(v.metaMonitoring.grafanaAgent).toEqual({ enabled: false, installOperator: false });
         expect(v.rollout_operator.enabled).toBe(false);
-        expect(v.reportingEnabled).toBe(false);
+        expect(tempoYaml(v).usage_report).toEqual({ reporting_enabled: false });
     });
 
     it("receives OTLP only, over gRPC and HTTP", () => {
         expect(valuesOf(run, "tempo").traces).toEqual({ otlp: { grpc: { enabled: true }, http: { enabled: true } } });
+        expect(tempoYaml(valuesOf(run, "tempo")).distributor.receivers).toEqual({
+            otlp: { protocols: { grpc: { endpoint: "0.0.0.0:4317" }, http: { endpoint: "0.0.0.0:4318" } } },
+        });
+    });
+
+    it("writes Tempo's whole config file: the chart's wiring to its own Services, and no template for its tpl", () => {
+        const v = valuesOf(run, "tempo");
+        expect(v.config).not.toContain("{{");
+        const config = tempoYaml(v);
+        expect(config.memberlist).toMatchObject({ cluster_label: "tempo.observability", join_members: ["dns+tempo-gossip-ring:7946"] });
+        expect(config.backend_worker.backend_scheduler_addr).toBe("tempo-backend-scheduler:9095");
+        expect(config.querier.frontend_worker.frontend_address).toBe("tempo-query-frontend-discovery:9095");
+        for (const service of ["tempo-gossip-ring", "tempo-backend-scheduler", "tempo-query-frontend-discovery"]) {
+            expect(RENDERED_SERVICES.tempo[service]).toBeDefined();
+        }
+    });
+
+    it("leaves out what Tempo 3 would ignore: a local trace path beside the bucket, a null metrics-generator WAL", () => {
+        const config = tempoYaml(valuesOf(run, "tempo"));
+        expect(config.storage.trace).not.toHaveProperty("local");
+        expect(config.metrics_generator.storage).not.toHaveProperty("wal");
+        expect(config.metrics_generator.storage.path).toBe("/var/tempo/wal");
     });
 
     it("runs every container restricted, as Tempo's own user", () => {

@@ -52,11 +52,12 @@ export function tempoOverrides(limits: TempoConfig["limits"], metricsGenerator: 
 export const remoteWrite = (urls: string[]) => urls.map((url) => ({ url, send_exemplars: true }));
 
 /**
- * Tempo's config file, as the chart's `config` value. Chart tempo renders its own from values, and a
- * Helm release cannot delete what the chart's defaults add to it (Pulumi drops null overrides,
- * pulumi/pulumi-kubernetes#3811): its Jaeger receivers would listen beside OTLP. So the stack writes
- * the whole file, and it says only what is in force. The chart passes it through `tpl`, so it must
- * hold no `{{`.
+ * Tempo's config file, as the charts' `config` value. Both charts render their own from values, and
+ * a Helm release cannot delete what their defaults add to it (Pulumi drops null overrides,
+ * pulumi/pulumi-kubernetes#3811): chart tempo's Jaeger receivers, and the keys tempo-distributed
+ * writes that Tempo 3 never reads (the backend-scheduler's retention, a `local` trace path beside
+ * the bucket, `metrics_generator.storage.wal: null`). So the stack writes the whole file, and it says
+ * only what is in force. The charts pass it through `tpl`, so it must hold no `{{`.
  */
 export function tempoConfigFile(config: HelmValues): string {
     const text = YAML.stringify(config, { sortMapEntries: true });

@@ -11,7 +11,7 @@ import { distributedValues, tempoDistributedPods } from "./distributed";
 import { monolithicValues } from "./monolithic";
 
 export { TEMPO_PORTS, type TempoValuesInput, tempoOverrides } from "./common";
-export { distributedValues, TEMPO_TARGETS, tempoDistributedPods } from "./distributed";
+export { distributedConfig, distributedValues, TEMPO_TARGETS, tempoDistributedPods } from "./distributed";
 export { monolithicConfig, monolithicValues } from "./monolithic";
 export { traceStorage } from "./storage";
 
