@@ -27,7 +27,7 @@ export interface ToolModule {
     binaries: ToolBinary[];
     /** `-X` linker flags: the version the program reports, which Helm, kubectl and Pulumi read. */
     versionStamp: Record<string, string>;
-    /** Files of the upstream module copied beside the wrapper's main.go before the build. */
+    /** Files of the upstream module copied into the build folder (`src/` of its cache folder). */
     upstreamFiles?: { module: string; files: string[] };
 }
 
@@ -61,6 +61,17 @@ export const TOOL_MODULES: ToolModule[] = [
         version: "v0.8.0",
         binaries: [{ name: "kwok", goPackage: "sigs.k8s.io/kwok/cmd/kwok" }],
         versionStamp: { "sigs.k8s.io/kwok/pkg/consts.Version": "v0.8.0" },
+        // kwok's own stages (what happens to a fake node and its pods), passed to it with --config.
+        upstreamFiles: {
+            module: "sigs.k8s.io/kwok@v0.8.0",
+            files: [
+                "kustomize/stage/node/fast/node-initialize.yaml",
+                "kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
+                ...["create", "init-container-running", "init-container-completed", "ready", "complete", "delete"].map(
+                    (stage) => `kustomize/stage/pod/general/pod-${stage}.yaml`,
+                ),
+            ],
+        },
     },
     {
         wrapper: "pulumi",
@@ -85,6 +96,8 @@ export interface BuiltTool {
     name: string;
     path: string;
     version: string;
+    /** The build folder, with the upstream files the tool was built or is run with. */
+    srcDir: string;
 }
 
 export const toolsCacheDir = (): string =>
@@ -149,7 +162,12 @@ export function ensureTools(log: (line: string) => void = () => {}): BuiltTool[]
         const { built, seconds } = buildModule(tool, log);
         if (built) log(`built ${tool.wrapper} ${tool.version} in ${seconds.toFixed(0)} s`);
         for (const binary of tool.binaries)
-            tools.push({ name: binary.name, path: path.join(moduleCacheDir(tool), "bin", binary.name), version: tool.version });
+            tools.push({
+                name: binary.name,
+                path: path.join(moduleCacheDir(tool), "bin", binary.name),
+                version: tool.version,
+                srcDir: path.join(moduleCacheDir(tool), "src"),
+            });
     }
     return tools;
 }
