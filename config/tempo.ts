@@ -16,6 +16,20 @@ const kafkaTopic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, {
     error: (issue) => `${JSON.stringify(issue.input)} is not a Kafka topic name; use letters, digits, '.', '_' and '-'`,
 });
 
+/**
+ * Which Kafka partitions carry spans in Tempo 3.0.3, the rule the schema, its check of extraValues
+ * and the README state: live-store pod n owns partition n and registers it in the partition ring
+ * (modules/livestore/live_store.go, ingest.IngesterPartitionID: the pod name's ordinal);
+ * distributors write only to the ring's active partitions (modules/distributor/distributor.go,
+ * ring.NewActivePartitionBatchRing); block-builder pod n consumes partition n of those
+ * (modules/blockbuilder/config.go AssignedPartitions, partitions_per_instance 1;
+ * blockbuilder.go getAssignedPartitions). With `partitions` live-stores and block-builders, spans go
+ * to partitions 0 to partitions-1 and each one reaches the bucket; the topic's further partitions
+ * stay empty.
+ */
+export const KAFKA_PARTITION_RULE =
+    "live-store n owns Kafka partition n, distributors write only to the live-stores' partitions, and block-builder n writes partition n to the bucket";
+
 /** A microservice of tempo-distributed whose replica count the chart fixes (one, or one per partition): its container's size. */
 const fixedComponent = (what: string, sizes: ResourceSizes) =>
     z
@@ -105,7 +119,7 @@ export const tempoConfigSchema = z
                 topic: kafkaTopic
                     .default("tempo-traces")
                     .describe(
-                        "Topic of the spans. Create it before `pulumi up` with at least `partitions` partitions (more leave room to grow): Tempo's auto-creation would change the Kafka cluster's num.partitions for every topic, so it stays off.",
+                        "Topic of the spans. Create it before `pulumi up` with at least `partitions` partitions; Tempo writes to partitions 0 to partitions-1 only, so further ones stay empty until `partitions` is raised. Tempo's auto-creation would change the Kafka cluster's num.partitions for every topic, so it stays off.",
                     ),
                 partitions: z
                     .int()
@@ -113,7 +127,7 @@ export const tempoConfigSchema = z
                     .max(64)
                     .default(1)
                     .describe(
-                        "Active partitions: Tempo runs one block-builder and one live-store for each and its distributors write to these. The topic needs at least this many; raise its partition count first when raising this.",
+                        `Kafka partitions Tempo uses, 0 to partitions-1: it runs this many live-stores and block-builders; ${KAFKA_PARTITION_RULE}. The topic needs at least this many; raise the topic's partition count first when raising this, and never lower it (distributors keep writing to a removed live-store's partition, which no block-builder reads any more).`,
                     ),
             })
             .prefault({})
@@ -156,6 +170,32 @@ export const tempoConfigSchema = z
             .prefault({})
             .describe("Replicas and container sizes of the microservices of distributed mode."),
         extraValues,
+    })
+    .superRefine((tempo, ctx) => {
+        // extraValues could give live-stores and block-builders other counts than the partitions:
+        // a live-store without its block-builder takes spans that never reach the bucket.
+        if (tempo.mode !== "distributed") return;
+        for (const component of ["liveStore", "blockBuilder"] as const) {
+            const replicas = (tempo.extraValues[component] as { replicas?: unknown } | undefined)?.replicas;
+            if (replicas !== undefined && replicas !== tempo.kafka.partitions) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["extraValues", component, "replicas"],
+                    message: `is ${JSON.stringify(replicas)}, but Tempo runs exactly tempo.kafka.partitions (${tempo.kafka.partitions}) live-stores and block-builders: ${KAFKA_PARTITION_RULE}; set tempo.kafka.partitions instead`,
+                });
+            }
+        }
+        const structured = (tempo.extraValues.tempo as { structuredConfig?: { block_builder?: Record<string, unknown> } } | undefined)
+            ?.structuredConfig;
+        for (const key of ["partitions_per_instance", "assigned_partitions"]) {
+            if (structured?.block_builder?.[key] !== undefined) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["extraValues", "tempo", "structuredConfig", "block_builder", key],
+                    message: `would change which partitions the block-builders read, but ${KAFKA_PARTITION_RULE}; remove it`,
+                });
+            }
+        }
     })
     .describe("Tempo, the trace store: receives OTLP, answers Grafana's queries, turns spans into metrics.");
 

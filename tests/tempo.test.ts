@@ -1,5 +1,7 @@
 // Tempo: monolithic (chart tempo) in dev, Tempo 3 microservices (chart tempo-distributed) in
 // production, blocks in the stack's object store, the same outputs and flows in both modes.
+import * as fs from "fs";
+import * as path from "path";
 import YAML from "yaml";
 import { ObjectStore, objectStoreFor } from "../components/objectStorage";
 import { networkPolicySpec, stackNetworkPolicies } from "../components/networkPolicies";
@@ -7,9 +9,9 @@ import { TEMPO_EXPORTER } from "../components/otelCollector";
 import { spreadAffinity, topologySpread } from "../components/placement";
 import { TEMPO_TARGETS, tempoDistributedPods, tempoValues } from "../components/tempo";
 import { CHARTS, PROFILE_DEFAULTS, validateStackConfig } from "../config";
-import { TempoComponentName } from "../config/tempo";
+import { KAFKA_PARTITION_RULE, tempoConfigSchema, TempoComponentName } from "../config/tempo";
 import { parseServiceAddress, RENDERED_SELECTORS, RENDERED_SERVICES } from "./fixtures/renderedServices";
-import { ProgramRun, release, runIndex, runUserProgram, stackConfig, valuesOf } from "./helpers/run";
+import { PROJECT_DIR, ProgramRun, release, runIndex, runUserProgram, stackConfig, valuesOf } from "./helpers/run";
 import { chartFile } from "./helpers/shared";
 
 const PROMETHEUS_WRITE = "http://kube-prometheus-stack-prometheus-0.observability.svc.cluster.local:9090/api/v1/write";
@@ -525,6 +527,46 @@ describe("Tempo in distributed mode (production's settings)", () => {
 
     it("has its ServiceMonitors on, as Prometheus' CRDs are there", () => {
         expect(valuesOf(run, "tempo").metaMonitoring.serviceMonitor.enabled).toBe(true);
+    });
+});
+
+describe("Tempo 3's Kafka partitions", () => {
+    const invalid = (tempo: Record<string, any>) => () =>
+        validateStackConfig({ objectStorage: { provider: "minio" }, tempo: distributedTempo(tempo) });
+
+    it("are 0 to partitions-1: live-store n and block-builder n for each, block-builder n reading partition n only", () => {
+        const v = distributed({ kafka: { partitions: 5 } });
+        expect([v.liveStore.replicas, v.blockBuilder.replicas]).toEqual([5, 5]);
+        // modules/blockbuilder/config.go AssignedPartitions: pod n reads n x partitions_per_instance onwards.
+        expect(tempoYaml(v).block_builder).toEqual({ partitions_per_instance: 1 });
+    });
+
+    it("refuse extraValues that would run another count of live-stores or block-builders, naming the rule", () => {
+        for (const component of ["liveStore", "blockBuilder"]) {
+            expect(invalid({ kafka: { partitions: 3 }, extraValues: { [component]: { replicas: 4 } } })).toThrow(
+                `tempo.extraValues.${component}.replicas: is 4, but Tempo runs exactly tempo.kafka.partitions (3) live-stores and block-builders: ${KAFKA_PARTITION_RULE}; set tempo.kafka.partitions instead`,
+            );
+        }
+        expect(invalid({ kafka: { partitions: 3 }, extraValues: { liveStore: { replicas: 3 } } })).not.toThrow();
+    });
+
+    it("refuse a block-builder partition assignment through structuredConfig, and nothing else of block_builder", () => {
+        const structured = (blockBuilder: Record<string, unknown>) => ({
+            extraValues: { tempo: { structuredConfig: { block_builder: blockBuilder } } },
+        });
+        expect(invalid(structured({ partitions_per_instance: 2 }))).toThrow(
+            /block_builder.partitions_per_instance: would change which partitions/,
+        );
+        expect(invalid(structured({ assigned_partitions: { "tempo-block-builder-0": [0, 1] } }))).toThrow(/assigned_partitions/);
+        expect(invalid(structured({ consume_cycle_duration: "1m" }))).not.toThrow();
+    });
+
+    it("are described by the same rule in the schema, the configuration reference and the README", () => {
+        const oneLine = (text: string) => text.replace(/\s+/g, " ");
+        const partitions = (tempoConfigSchema.shape.kafka as any).unwrap().shape.partitions.description;
+        expect(partitions).toContain(KAFKA_PARTITION_RULE);
+        expect(oneLine(fs.readFileSync(path.join(PROJECT_DIR, "docs/configuration.md"), "utf8"))).toContain(KAFKA_PARTITION_RULE);
+        expect(oneLine(fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8"))).toContain(KAFKA_PARTITION_RULE);
     });
 });
 

@@ -109,7 +109,9 @@ export function distributedConfig({ settings, releaseName, namespace, metricsRem
                 auto_create_topic_enabled: false,
             },
         },
-        // Exactly one block-builder and one live-store per Kafka partition.
+        // Block-builder n reads partition n, the one live-store n owns and the distributors write to
+        // (modules/blockbuilder/config.go AssignedPartitions; the whole rule: config/tempo.ts
+        // KAFKA_PARTITION_RULE).
         block_builder: { partitions_per_instance: 1 },
         backend_worker: {
             backend_scheduler_addr: `${service("backend-scheduler")}:${TEMPO_PORTS.grpc}`,
@@ -203,7 +205,7 @@ export function distributedValues(input: TempoValuesInput): HelmValues {
         // templates/backend-worker/poddisruptionbudget-backend-worker.yaml reads podDisruptionBudget
         // and maxUnavailable, which values.yaml leaves out, as soon as there are two replicas.
         backendWorker: sized(settings, releaseName, "backendWorker", replicas("backendWorker")),
-        // Exactly one block-builder and one live-store per Kafka partition (partitions_per_instance 1).
+        // Exactly one block-builder and one live-store per Kafka partition, as the config's rule needs.
         blockBuilder: { enabled: true, ...sized(settings, releaseName, "blockBuilder", kafka.partitions) },
         liveStore: { enabled: true, ...sized(settings, releaseName, "liveStore", kafka.partitions) },
         // Unsized caches would be containers without resources; the config above names no cache.
