@@ -30,6 +30,13 @@ const kafkaTopic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, {
 export const KAFKA_PARTITION_RULE =
     "live-store n owns Kafka partition n, distributors write only to the live-stores' partitions, and block-builder n writes partition n to the bucket";
 
+/**
+ * The largest maxTraceSize: Tempo's gRPC messages are twice the largest trace (components/tempo/common.ts
+ * grpcMessageBytes), and the clients that receive a whole trace (the querier's, from a live-store or
+ * an ingester) take at most 100 MiB (dskit grpcclient's max_recv_msg_size default).
+ */
+export const MAX_TRACE_BYTES = 50_000_000;
+
 /** A microservice of tempo-distributed whose replica count the chart fixes (one, or one per partition): its container's size. */
 const fixedComponent = (what: string, sizes: ResourceSizes) =>
     z
@@ -95,11 +102,18 @@ export const tempoConfigSchema = z
                 maxTraceSize: memoryQuantity
                     .default("5M")
                     .describe(
-                        "Largest trace kept, in bytes (overrides global.max_bytes_per_trace); spans beyond it are dropped as TRACE_TOO_LARGE. It bounds the memory one runaway trace takes.",
+                        "Largest trace kept, in bytes (overrides global.max_bytes_per_trace), at most 50M; spans beyond it are dropped as TRACE_TOO_LARGE. It bounds the memory one runaway trace takes. Tempo's gRPC messages are sized at twice it (at least Tempo's own 16 MiB), so every trace kept can be loaded by ID.",
                     ),
             })
             .prefault({})
             .superRefine((limits, ctx) => {
+                if ((parseQuantity(limits.maxTraceSize) ?? 0) > MAX_TRACE_BYTES) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["maxTraceSize"],
+                        message: `${limits.maxTraceSize} is above 50M; a trace loaded by ID crosses gRPC as one message, sized at twice the largest trace, and Tempo's gRPC clients receive at most 100 MiB`,
+                    });
+                }
                 if ((parseQuantity(limits.ingestionBurst) ?? 0) < (parseQuantity(limits.ingestionRate) ?? 0)) {
                     ctx.addIssue({
                         code: "custom",

@@ -9,6 +9,7 @@ import { TEMPO_EXPORTER } from "../components/otelCollector";
 import { spreadAffinity, topologySpread } from "../components/placement";
 import { TEMPO_TARGETS, tempoDistributedPods, tempoValues } from "../components/tempo";
 import { CHARTS, PROFILE_DEFAULTS, validateStackConfig } from "../config";
+import { parseQuantity } from "../config/formats";
 import { KAFKA_PARTITION_RULE, tempoConfigSchema, TempoComponentName } from "../config/tempo";
 import { parseServiceAddress, RENDERED_SELECTORS, RENDERED_SERVICES } from "./fixtures/renderedServices";
 import { PROJECT_DIR, ProgramRun, release, runIndex, runUserProgram, stackConfig, valuesOf } from "./helpers/run";
@@ -191,6 +192,50 @@ describe("Tempo's ingestion limits", () => {
             ingestion: { rate_strategy: "global", rate_limit_bytes: 15_000_000, burst_size_bytes: 20_000_000, max_traces_per_user: 10_000 },
             global: { max_bytes_per_trace: 5_000_000 },
         });
+    });
+});
+
+describe("Tempo's gRPC messages", () => {
+    const MiB = 2 ** 20;
+    // Every hop a trace loaded by ID crosses: a live-store or ingester sends it to a querier, whose
+    // frontend worker sends it to the query-frontend, which receives it.
+    const hops = (config: any) => [
+        config.server.grpc_server_max_send_msg_size,
+        config.server.grpc_server_max_recv_msg_size,
+        config.querier.frontend_worker.grpc_client_config.max_send_msg_size,
+    ];
+    const profiles: [string, (limits: Record<string, unknown>) => any][] = [
+        ["dev (monolithic Tempo 2)", (limits) => tempoYaml(values({ limits }))],
+        ["production (Tempo 3 microservices)", (limits) => tempoYaml(distributed({ limits }))],
+    ];
+
+    it.each(profiles)("in %s, are above the largest trace the limits accept, for any maxTraceSize allowed", (_profile, config) => {
+        for (const maxTraceSize of ["1M", "5M", "20Mi", "50M"]) {
+            const largest = parseQuantity(maxTraceSize)!;
+            for (const size of hops(config({ maxTraceSize }))) {
+                expect(size).toBeGreaterThanOrEqual(2 * largest);
+                // What the querier's clients receive (dskit grpcclient's max_recv_msg_size default).
+                expect(size).toBeLessThanOrEqual(100 * MiB);
+            }
+        }
+    });
+
+    it.each(profiles)("in %s, never fall below Tempo's own 16 MiB", (_profile, config) => {
+        expect(hops(config({ maxTraceSize: "1M" }))).toEqual([16 * MiB, 16 * MiB, 16 * MiB]);
+    });
+
+    it("are 16 MiB in the committed production plan, above its 5 MB traces (the chart's 4 MiB was below them)", () => {
+        const plan = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "plan/production/tempo.values.yaml"), "utf8"));
+        const config = YAML.parse(plan.config);
+        expect(config.overrides.defaults.global.max_bytes_per_trace).toBe(5_000_000);
+        expect(hops(config)).toEqual([16 * MiB, 16 * MiB, 16 * MiB]);
+    });
+
+    it("refuse a maxTraceSize above 50M, which no gRPC client of Tempo's would receive at twice its size", () => {
+        expect(() => validateStackConfig({ tempo: { limits: { maxTraceSize: "60M" } } })).toThrow(
+            "tempo.limits.maxTraceSize: 60M is above 50M; a trace loaded by ID crosses gRPC as one message, sized at twice the largest trace, and Tempo's gRPC clients receive at most 100 MiB",
+        );
+        expect(() => validateStackConfig({ tempo: { limits: { maxTraceSize: "50M" } } })).not.toThrow();
     });
 });
 

@@ -47,6 +47,32 @@ export function tempoOverrides(limits: TempoConfig["limits"], metricsGenerator: 
     };
 }
 
+// Tempo's own gRPC message limit (cmd/tempo/app/config.go, both 2.10.8 and 3.0.3: 16 MiB), which
+// tempo-distributed's values.yaml lowers to 4 MiB.
+const TEMPO_GRPC_MESSAGE_BYTES = 16 * 2 ** 20;
+
+/**
+ * The gRPC message size of every hop a whole trace crosses when Grafana loads it by ID: a live-store
+ * (Tempo 3) or ingester (Tempo 2) sends it to a querier (the server's send limit), the querier's
+ * frontend worker sends it to the query-frontend (its client send limit, 16 MiB by default:
+ * modules/querier/config.go) which receives it (the server's receive limit). Below the largest
+ * trace the limits accept, a trace is stored but fails to load ("larger than max"), so they are
+ * twice it, in whole MiB, and never below Tempo's own 16 MiB. The receiving clients' 100 MiB (dskit
+ * grpcclient) stays above it: config/tempo.ts caps maxTraceSize at 50M.
+ */
+export function grpcMessageBytes(limits: TempoConfig["limits"]): number {
+    return Math.max(TEMPO_GRPC_MESSAGE_BYTES, Math.ceil((2 * bytes(limits.maxTraceSize)) / 2 ** 20) * 2 ** 20);
+}
+
+/** Tempo's server and querier settings that carry a trace of up to `limits.maxTraceSize` over gRPC. */
+export function grpcMessageLimits(limits: TempoConfig["limits"]) {
+    const size = grpcMessageBytes(limits);
+    return {
+        server: { grpc_server_max_recv_msg_size: size, grpc_server_max_send_msg_size: size },
+        frontendWorker: { grpc_client_config: { max_send_msg_size: size } },
+    };
+}
+
 /** The metrics generator's remote write: exemplars carry a sample's trace id, so a latency panel links to its traces. */
 /** One remote-write target per Prometheus replica: span metrics exist nowhere else, so each replica gets them all. */
 export const remoteWrite = (urls: string[]) => urls.map((url) => ({ url, send_exemplars: true }));

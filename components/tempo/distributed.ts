@@ -6,6 +6,7 @@ import { disruptionBudget, spreadAffinity, topologySpread } from "../placement";
 import { RESTRICTED_CONTAINER, restrictedPod } from "../podSecurity";
 import { PodLabels } from "../subsystem";
 import {
+    grpcMessageLimits,
     memberlistClusterLabel,
     otlpReceivers,
     remoteWrite,
@@ -81,6 +82,7 @@ export function distributedConfig({ settings, releaseName, namespace, metricsRem
     if (!objectStore) throw new Error("Tempo in distributed mode keeps its blocks in object storage; pass objectStore");
     const { kafka } = settings;
     const metricsGenerator = metricsRemoteWriteUrls !== undefined;
+    const grpc = grpcMessageLimits(settings.limits);
     // Services of the release (templates/_helpers.tpl tempo.resourceName: <fullname>-<component>).
     const service = (component: string) => `${releaseName}-${component}`;
     return {
@@ -90,12 +92,7 @@ export function distributedConfig({ settings, releaseName, namespace, metricsRem
             join_members: [`dns+${service("gossip-ring")}:${TEMPO_PORTS.memberlist}`],
             ...CHART_MEMBERLIST,
         },
-        server: {
-            http_listen_port: TEMPO_PORTS.http,
-            // The chart's 4 MiB, below Tempo's own 16 MiB default.
-            grpc_server_max_recv_msg_size: 4 * 2 ** 20,
-            grpc_server_max_send_msg_size: 4 * 2 ** 20,
-        },
+        server: { http_listen_port: TEMPO_PORTS.http, ...grpc.server },
         distributor: { receivers: otlpReceivers() },
         ingest: {
             kafka: {
@@ -134,7 +131,12 @@ export function distributedConfig({ settings, releaseName, namespace, metricsRem
                   },
               }
             : {}),
-        querier: { frontend_worker: { frontend_address: `${service("query-frontend-discovery")}:${TEMPO_PORTS.grpc}` } },
+        querier: {
+            frontend_worker: {
+                frontend_address: `${service("query-frontend-discovery")}:${TEMPO_PORTS.grpc}`,
+                ...grpc.frontendWorker,
+            },
+        },
         query_frontend: { metrics: { max_duration: CHART_METRICS_MAX_DURATION } },
         // The chart mounts its runtime ConfigMap (`per_tenant_overrides`) at /runtime-config.
         overrides: { ...tempoOverrides(settings.limits, metricsGenerator), per_tenant_override_config: "/runtime-config/overrides.yaml" },

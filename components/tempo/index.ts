@@ -10,7 +10,7 @@ import { TEMPO_PORTS, TempoValuesInput } from "./common";
 import { distributedValues, tempoDistributedPods } from "./distributed";
 import { monolithicValues } from "./monolithic";
 
-export { TEMPO_PORTS, type TempoValuesInput, tempoOverrides } from "./common";
+export { grpcMessageBytes, TEMPO_PORTS, type TempoValuesInput, tempoOverrides } from "./common";
 export { distributedConfig, distributedValues, TEMPO_TARGETS, tempoDistributedPods } from "./distributed";
 export { monolithicConfig, monolithicValues } from "./monolithic";
 export { traceStorage } from "./storage";

@@ -2,6 +2,7 @@ import { goDuration } from "../../config/formats";
 import { HelmValues } from "../helm";
 import { RESTRICTED_CONTAINER, restrictedPod } from "../podSecurity";
 import {
+    grpcMessageLimits,
     memberlistClusterLabel,
     otlpReceivers,
     remoteWrite,
@@ -28,6 +29,7 @@ const CHART_JAEGER_PROTOCOLS = ["grpc", "thrift_binary", "thrift_compact", "thri
 export function monolithicConfig({ settings, releaseName, namespace, metricsRemoteWriteUrls, objectStore }: TempoValuesInput): HelmValues {
     const storage = objectStore ? traceStorage(objectStore) : undefined;
     const metricsGenerator = metricsRemoteWriteUrls !== undefined;
+    const grpc = grpcMessageLimits(settings.limits);
     return {
         memberlist: { cluster_label: memberlistClusterLabel(releaseName, namespace) },
         usage_report: { reporting_enabled: false },
@@ -35,7 +37,8 @@ export function monolithicConfig({ settings, releaseName, namespace, metricsRemo
         compactor: { compaction: { block_retention: goDuration(settings.retention) } },
         // OTLP only: the collector speaks it, and a receiver nobody sends to is a port open for nothing.
         distributor: { receivers: otlpReceivers() },
-        server: { http_listen_port: TEMPO_PORTS.http },
+        server: { http_listen_port: TEMPO_PORTS.http, ...grpc.server },
+        querier: { frontend_worker: grpc.frontendWorker },
         storage: {
             // Without an object store, blocks and the write-ahead log both live on the volume; with one,
             // only the write-ahead log does.
