@@ -44,18 +44,30 @@ export async function podsReady(c: Clients, namespaces: string[], timeoutMs = 12
     }
 }
 
-/** No pod creation refused (Pod Security, quota) and no pod left unschedulable, since `since`. */
-export async function noFailureEvents(c: Clients, namespaces: string[], since: Date): Promise<string[]> {
+/**
+ * No pod creation refused (Pod Security, quota) and no pod left unschedulable, since `since`. A
+ * scheduling attempt that lost an optimistic-concurrency race (the PV controller annotating the same
+ * claim while the scheduler binds it) is retried by the scheduler at once: counted, not a failure.
+ */
+export async function noFailureEvents(c: Clients, namespaces: string[], since: Date): Promise<{ problems: string[]; retried: number }> {
     const problems: string[] = [];
+    let retried = 0;
     for (const namespace of namespaces) {
         const events = await c.core.listNamespacedEvent({ namespace });
         for (const event of events.items) {
             const at = new Date(event.lastTimestamp ?? event.eventTime ?? event.metadata?.creationTimestamp ?? 0);
             if (at < since || !["FailedCreate", "FailedScheduling"].includes(event.reason ?? "")) continue;
+            if (
+                event.reason === "FailedScheduling" &&
+                event.message?.includes("the object has been modified; please apply your changes to the latest version")
+            ) {
+                retried++;
+                continue;
+            }
             problems.push(`${event.reason} ${event.involvedObject.kind}/${event.involvedObject.name}: ${event.message}`);
         }
     }
-    return problems;
+    return { problems, retried };
 }
 
 export async function pvcsBound(c: Clients, namespaces: string[]): Promise<{ problems: string[]; count: number }> {
@@ -129,55 +141,6 @@ export async function clusterScoped(c: Clients): Promise<Map<string, string>> {
             found.set(`${kind}/${item.metadata?.name}`, item.metadata?.labels?.["app.kubernetes.io/instance"] ?? "");
     }
     return found;
-}
-
-/** Pod topology spread and required anti-affinity, re-checked on where the scheduler put the pods. */
-export function spreadHolds(pods: k8s.V1Pod[], nodes: k8s.V1Node[]): string[] {
-    const problems: string[] = [];
-    const nodeLabels = new Map(nodes.map((node) => [node.metadata!.name!, node.metadata?.labels ?? {}]));
-    const matches = (pod: k8s.V1Pod, selector?: k8s.V1LabelSelector) =>
-        !!selector && Object.entries(selector.matchLabels ?? {}).every(([key, value]) => pod.metadata?.labels?.[key] === value);
-    const checked = new Set<string>();
-    for (const pod of pods) {
-        for (const constraint of pod.spec?.topologySpreadConstraints ?? []) {
-            const key = `${JSON.stringify(constraint.labelSelector)}|${constraint.topologyKey}`;
-            if (checked.has(key) || constraint.whenUnsatisfiable !== "DoNotSchedule") continue;
-            checked.add(key);
-            const counts = new Map<string, number>();
-            for (const node of nodes) {
-                const domain = node.metadata?.labels?.[constraint.topologyKey];
-                if (domain) counts.set(domain, counts.get(domain) ?? 0);
-            }
-            for (const peer of pods.filter(
-                (p) => p.metadata?.namespace === pod.metadata?.namespace && matches(p, constraint.labelSelector),
-            )) {
-                const domain = nodeLabels.get(peer.spec?.nodeName ?? "")?.[constraint.topologyKey];
-                if (domain) counts.set(domain, (counts.get(domain) ?? 0) + 1);
-            }
-            const values = [...counts.values()];
-            const skew = Math.max(...values) - Math.min(...values);
-            if (skew > constraint.maxSkew) {
-                problems.push(
-                    `${pod.metadata?.name}'s peers spread over ${constraint.topologyKey} with skew ${skew} > ${constraint.maxSkew}: ${JSON.stringify(Object.fromEntries(counts))}`,
-                );
-            }
-        }
-        for (const term of pod.spec?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
-            const domain = nodeLabels.get(pod.spec?.nodeName ?? "")?.[term.topologyKey];
-            const clash = pods.find(
-                (peer) =>
-                    peer !== pod &&
-                    peer.metadata?.namespace === pod.metadata?.namespace &&
-                    matches(peer, term.labelSelector) &&
-                    nodeLabels.get(peer.spec?.nodeName ?? "")?.[term.topologyKey] === domain,
-            );
-            if (domain && clash)
-                problems.push(
-                    `${pod.metadata?.name} and ${clash.metadata?.name} share ${term.topologyKey}=${domain} against a required anti-affinity`,
-                );
-        }
-    }
-    return problems;
 }
 
 const RELEASE_KINDS: [string, string, boolean][] = [

@@ -10,14 +10,12 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as k8s from "@kubernetes/client-node";
+import { E2E_STORAGE_CLASS } from "./pulumi";
 import { BuiltTool } from "./tools";
 
 export const SHARED_DIR = process.env.SHARED_DIR ?? path.resolve(__dirname, "../../shared");
 
 export const E2E_DIR = process.env.GPU_OBSERVABILITY_E2E_DIR ?? path.join(os.homedir(), ".cache", "gpu-observability", "e2e-cluster");
-
-/** The StorageClass the e2e stacks name: provisioned by the controller-manager's host-path provisioner. */
-export const E2E_STORAGE_CLASS = "e2e-hostpath";
 
 export interface ClusterState {
     dir: string;

@@ -7,9 +7,13 @@ import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import YAML from "yaml";
 import { PROJECT_DIR, projectName } from "../scripts/lib/mockEngine";
-import { ClusterState } from "./cluster";
+import { mergeReplacingLists } from "../config/merge";
+import type { ClusterState } from "./cluster";
 
 export const E2E_PASSPHRASE = "e2e-only";
+
+/** The StorageClass the e2e stacks name: provisioned by the controller-manager's host-path provisioner. */
+export const E2E_STORAGE_CLASS = "e2e-hostpath";
 
 /** What a person needs in their shell to use the e2e cluster's kubectl and pulumi. */
 export function e2eEnv(cluster: ClusterState): Record<string, string> {
@@ -49,19 +53,16 @@ export interface StackSpec {
     config: Record<string, unknown>;
 }
 
-/** Reads a Pulumi.<stack>.yaml's config and lays overrides over it (keys without the project prefix). */
-export function stackConfig(file: string, overrides: Record<string, unknown>): Record<string, unknown> {
+/**
+ * The stack config of a Pulumi.<stack>.yaml with what the e2e cluster needs laid over it (deep, lists
+ * replaced): its StorageClass, and every chart from the loopback chart repository, the air-gapped
+ * path exercised for real. `overrides` are keys without the project prefix.
+ */
+export function e2eConfig(file: string, chartRepositoryUrl: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
     const project = projectName();
     const config = (YAML.parse(fs.readFileSync(file, "utf8"))?.config ?? {}) as Record<string, unknown>;
-    for (const [key, value] of Object.entries(overrides)) {
-        const full = `${project}:${key}`;
-        const current = config[full];
-        config[full] =
-            current && typeof current === "object" && value && typeof value === "object" && !Array.isArray(value)
-                ? { ...current, ...value }
-                : value;
-    }
-    return config;
+    const e2e = { storageClass: E2E_STORAGE_CLASS, mirror: { chartRepository: chartRepositoryUrl }, ...overrides };
+    return mergeReplacingLists(config, Object.fromEntries(Object.entries(e2e).map(([key, value]) => [`${project}:${key}`, value])));
 }
 
 /** A stack of the project in the e2e backend, its config written as the stack file pulumi reads. */

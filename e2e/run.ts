@@ -8,9 +8,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import YAML from "yaml";
 import { DASHBOARD_LABEL } from "../components/grafana";
-import { mergeReplacingLists } from "../config/merge";
 import { PROJECT_DIR } from "../scripts/lib/mockEngine";
 import {
     AppliedObject,
@@ -23,10 +21,10 @@ import {
     podsReady,
     pvcsBound,
     releaseLeftovers,
-    spreadHolds,
 } from "./checks";
-import { addNodes, ClusterState, E2E_STORAGE_CLASS, FakeNode, runningCluster, SHARED_DIR, startCluster, stopCluster } from "./cluster";
-import { e2eEnv, e2eStack, installStandIns } from "./pulumi";
+import { spreadHolds } from "./placement";
+import { addNodes, ClusterState, FakeNode, runningCluster, SHARED_DIR, startCluster, stopCluster } from "./cluster";
+import { e2eConfig, e2eEnv, e2eStack, installStandIns } from "./pulumi";
 import { ensureTools } from "./tools";
 
 const DEV_NODES: FakeNode[] = [{ name: "cpu-0" }, { name: "gpu-0", gpus: 8 }, { name: "gpu-1", gpus: 8 }];
@@ -61,18 +59,6 @@ async function step(name: string, run: () => Promise<Verdict>): Promise<boolean>
     console.log(`${passed ? "PASS" : "FAIL"}  ${name} (${seconds} s)${verdict.detail ? `: ${verdict.detail}` : ""}`);
     for (const problem of verdict.problems) console.log(`      - ${problem}`);
     return passed;
-}
-
-/** The stack config of a Pulumi.<stack>.yaml with what the e2e cluster needs laid over it. */
-function e2eConfig(file: string, cluster: ClusterState, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-    const config = (YAML.parse(fs.readFileSync(file, "utf8"))?.config ?? {}) as Record<string, unknown>;
-    const e2e: Record<string, unknown> = {
-        "gpu-observability:storageClass": E2E_STORAGE_CLASS,
-        // The air-gapped path for real: every chart from the loopback chart repository.
-        "gpu-observability:mirror": { chartRepository: cluster.chartRepositoryUrl },
-        ...Object.fromEntries(Object.entries(overrides).map(([key, value]) => [`gpu-observability:${key}`, value])),
-    };
-    return mergeReplacingLists(config, e2e);
 }
 
 interface StackState {
@@ -135,7 +121,8 @@ async function deployedAsExpected(c: Clients, stack: Stack, since: Date, expect:
     for (const release of state.releases) if (release.status !== "deployed") problems.push(`release ${release.name} is ${release.status}`);
     problems.push(...(await objectsPresent(c, state.objects)));
     const { problems: notReady, pods } = await podsReady(c, namespaces);
-    problems.push(...notReady, ...(await noFailureEvents(c, namespaces, since)));
+    const events = await noFailureEvents(c, namespaces, since);
+    problems.push(...notReady, ...events.problems);
     const claims = await pvcsBound(c, namespaces);
     problems.push(...claims.problems);
     const appName = (name: string) => (pod: { metadata?: { labels?: Record<string, string> } }) =>
@@ -164,7 +151,8 @@ async function deployedAsExpected(c: Clients, stack: Stack, since: Date, expect:
             `${state.releases.length} releases deployed, ${pods.length} pods Ready on ${new Set(pods.map((p) => p.spec?.nodeName)).size} nodes, ` +
             `${claims.count} PVCs bound, ${state.objects.length} objects applied (${kinds("PrometheusRule")} PrometheusRules, ` +
             `${await dashboards(c, state.namespace)} dashboards), ` +
-            `${await count("servicemonitors")} ServiceMonitors and ${await count("prometheusrules")} PrometheusRules in the API`,
+            `${await count("servicemonitors")} ServiceMonitors and ${await count("prometheusrules")} PrometheusRules in the API` +
+            (events.retried ? `; ${events.retried} scheduling attempts retried after a write conflict` : ""),
     };
 }
 
@@ -206,7 +194,7 @@ async function destroyLeavesNothing(stack: Stack, c: Clients, before: Map<string
 
 async function devSteps(cluster: ClusterState, c: Clients, keep: boolean, configFile: string): Promise<void> {
     const before = await clusterScoped(c);
-    const stack = await e2eStack(cluster, { name: "dev", config: e2eConfig(configFile, cluster) });
+    const stack = await e2eStack(cluster, { name: "dev", config: e2eConfig(configFile, cluster.chartRepositoryUrl) });
     let upSeconds = 0;
     const ok = await step("1. dev: pulumi up deploys the stack", async () => {
         const since = new Date(Date.now() - 1000);
@@ -333,7 +321,7 @@ async function productionSteps(cluster: ClusterState, c: Clients): Promise<void>
     for (const node of DEV_NODES) await c.core.deleteNode({ name: node.name });
     await addNodes(cluster, PRODUCTION_NODES);
     const before = await clusterScoped(c);
-    const config = e2eConfig(path.join(PROJECT_DIR, "Pulumi.production.yaml"), cluster, {
+    const config = e2eConfig(path.join(PROJECT_DIR, "Pulumi.production.yaml"), cluster.chartRepositoryUrl, {
         // In-cluster MinIO in place of the cloud bucket; the production file's stand-in secret
         // (encrypted for another passphrase) replaced by a plain one.
         grafana: { database: { password: "e2e-stand-in" } },
@@ -415,7 +403,9 @@ async function main(): Promise<void> {
     if (failed > 0) process.exitCode = 1;
 }
 
-main().catch((error) => {
-    console.error(`e2e: ${(error as Error).stack ?? error}`);
-    process.exit(1);
-});
+if (require.main === module) {
+    main().catch((error) => {
+        console.error(`e2e: ${(error as Error).stack ?? error}`);
+        process.exit(1);
+    });
+}
