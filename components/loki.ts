@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "../config/charts";
 import { LOKI_DEFAULT_REPLICAS, LOKI_TARGETS, LokiConfig, LokiMode, LokiTarget } from "../config/loki";
 import { parseQuantity } from "../config/formats";
-import { AZURE_WORKLOAD_IDENTITY_LABEL, CREDENTIAL_KEYS, gcsKeyFile, ObjectStorage, ObjectStore } from "./objectStorage";
+import { AZURE_WORKLOAD_IDENTITY_LABEL, CREDENTIAL_KEYS, gcsKeyFile, MOUNT_API_TOKEN, ObjectStorage, ObjectStore } from "./objectStorage";
 import { HelmValues, releaseServiceUrl } from "./helm";
 import { disruptionBudget, spreadAffinity, topologySpread } from "./placement";
 import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
@@ -140,27 +140,19 @@ function credentialValues(provider: ObjectStore["provider"], secret: string): He
 
 /**
  * `defaults` of every Loki pod, single binary and targets alike (templates/_pod.tpl concatenates
- * them with each target's own): the store's credentials, and workload identity's token and label.
+ * them with each target's own): the store's credentials, and Azure workload identity's label.
  */
 function podDefaults(store: ObjectStore | undefined): HelmValues {
-    const identity = workloadIdentity(store);
     return {
-        // Loki never calls the Kubernetes API, so no pod mounts a token, except with workload
-        // identity: the SDKs fail on the token EKS's webhook projects into pods that opt out of the
-        // service account's (aws/amazon-eks-pod-identity-webhook#67).
-        automountServiceAccountToken: identity,
-        ...(identity && store?.provider === "azure" ? { podLabels: AZURE_WORKLOAD_IDENTITY_LABEL } : {}),
+        // Loki never calls the Kubernetes API, and workload identity needs no such token (MOUNT_API_TOKEN).
+        automountServiceAccountToken: MOUNT_API_TOKEN,
+        ...(workloadIdentity(store) && store?.provider === "azure" ? { podLabels: AZURE_WORKLOAD_IDENTITY_LABEL } : {}),
         ...(store?.credentialsSecret ? credentialValues(store.provider, store.credentialsSecret) : {}),
     };
 }
 
 /** A simple-scalable target: its pods, their size, spread and disruption budget, and its volume. */
-function targetValues(
-    target: LokiTarget,
-    replicas: number,
-    { settings, storageClass, releaseName }: ValuesInput<LokiConfig>,
-    store: ObjectStore | undefined,
-): HelmValues {
+function targetValues(target: LokiTarget, replicas: number, { settings, storageClass, releaseName }: ValuesInput<LokiConfig>): HelmValues {
     const pods = lokiTargetPods(releaseName, target);
     const budget = disruptionBudget(replicas);
     const volume = { size: settings.storageSize, storageClass: storageClass ?? "" };
@@ -176,9 +168,7 @@ function targetValues(
         // Read keeps only caches, on the chart's emptyDir.
         ...(target === "write" ? { persistence: { volumeClaimsEnabled: true, ...volume } } : {}),
         // The backend's own default mounts the token whatever `defaults` say (values.yaml backend.automountServiceAccountToken).
-        ...(target === "backend"
-            ? { persistence: { enabled: true, ...volume }, automountServiceAccountToken: workloadIdentity(store) }
-            : {}),
+        ...(target === "backend" ? { persistence: { enabled: true, ...volume }, automountServiceAccountToken: MOUNT_API_TOKEN } : {}),
     };
 }
 
@@ -265,9 +255,9 @@ export function lokiValues(input: ValuesInput<LokiConfig>, store?: ObjectStore):
                   persistence: { enabled: true, size: settings.storageSize, storageClass: storageClass ?? "" },
               },
         // The chart validates that only one mode's targets have replicas (their defaults are 3).
-        write: scalable ? targetValues("write", replicas.write, input, store) : { replicas: 0 },
-        read: scalable ? targetValues("read", replicas.read, input, store) : { replicas: 0 },
-        backend: scalable ? targetValues("backend", replicas.backend, input, store) : { replicas: 0 },
+        write: scalable ? targetValues("write", replicas.write, input) : { replicas: 0 },
+        read: scalable ? targetValues("read", replicas.read, input) : { replicas: 0 },
+        backend: scalable ? targetValues("backend", replicas.backend, input) : { replicas: 0 },
         ...Object.fromEntries(
             ["ingester", "distributor", "querier", "queryFrontend", "queryScheduler", "indexGateway", "compactor", "ruler"].map(
                 (target) => [target, { replicas: 0 }],
@@ -275,7 +265,7 @@ export function lokiValues(input: ValuesInput<LokiConfig>, store?: ObjectStore):
         ),
         defaults: podDefaults(store),
         serviceAccount: {
-            automountServiceAccountToken: workloadIdentity(store),
+            automountServiceAccountToken: MOUNT_API_TOKEN,
             // Workload identity: the cloud role the pods act as (every target shares this account).
             ...(workloadIdentity(store) ? { annotations: store!.serviceAccountAnnotations } : {}),
         },

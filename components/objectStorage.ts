@@ -40,6 +40,20 @@ export function gcsKeyFile(secretName: string) {
 /** Azure Workload Identity's webhook injects its federated token only into pods carrying this label. */
 export const AZURE_WORKLOAD_IDENTITY_LABEL = { "azure.workload.identity/use": "true" } as const;
 
+/**
+ * Whether Loki's and Tempo's pods mount their service account's Kubernetes API token: never, with
+ * workload identity too. Neither calls the Kubernetes API, and the identity webhooks project a token
+ * of their own: EKS's adds its `aws-iam-token` projected volume and AWS_WEB_IDENTITY_TOKEN_FILE to
+ * every container of a pod whose service account has the role annotation, whatever
+ * automountServiceAccountToken says (aws/amazon-eks-pod-identity-webhook pkg/handler/handler.go,
+ * getPodSpecPatch); Azure's does the same for labelled pods (Azure/azure-workload-identity
+ * pkg/webhook/webhook.go, addProjectedVolume); GKE answers from its metadata server.
+ * aws/amazon-eks-pod-identity-webhook#67 was a pod the webhook had not mutated ("role ARN is not
+ * set"), which its maintainer called a separate issue. A non-root user reads the projected token
+ * through the pod's fsGroup (the webhook's README), which Loki's and Tempo's pods set.
+ */
+export const MOUNT_API_TOKEN = false;
+
 // MinIO and its client keep their configuration under the home directory, so their root
 // filesystem stays writable; everything else of the restricted profile applies.
 const MINIO_CONTAINER = { ...RESTRICTED_CONTAINER, readOnlyRootFilesystem: false };

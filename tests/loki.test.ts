@@ -201,13 +201,13 @@ describe("Loki on object storage (any mode, once objectStorage.provider is set)"
         });
     });
 
-    it("with workload identity: annotate the service account every Loki pod runs as, and mount its token", () => {
+    it("with workload identity: annotate the service account every Loki pod runs as, and leave the webhook's token to the webhook", () => {
         for (const v of [onStore(S3_IRSA), scalable({}, S3_IRSA)]) {
             expect(v.serviceAccount).toEqual({
-                automountServiceAccountToken: true,
+                automountServiceAccountToken: false,
                 annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/logs" },
             });
-            expect(v.defaults.automountServiceAccountToken).toBe(true);
+            expect(v.defaults.automountServiceAccountToken).toBe(false);
             expect(v.defaults.extraEnv).toBeUndefined();
             expect(v.loki.storage.s3).not.toHaveProperty("accessKeyId");
         }
@@ -219,11 +219,11 @@ describe("Loki on object storage (any mode, once objectStorage.provider is set)"
         expect(onStore(AZURE_KEY).defaults.podLabels).toBeUndefined();
     });
 
-    it("mount no token without workload identity, the backend target included (its chart default mounts one)", () => {
-        const v = scalable({}, S3_KEYS);
-        expect(v.defaults.automountServiceAccountToken).toBe(false);
-        expect(v.backend.automountServiceAccountToken).toBe(false);
-        expect(scalable({}, S3_IRSA).backend.automountServiceAccountToken).toBe(true);
+    it("mount no Kubernetes API token, with or without workload identity, the backend target included (its chart default mounts one)", () => {
+        for (const v of [scalable({}, S3_KEYS), scalable({}, S3_IRSA)]) {
+            expect(v.defaults.automountServiceAccountToken).toBe(false);
+            expect(v.backend.automountServiceAccountToken).toBe(false);
+        }
     });
 });
 

@@ -6,7 +6,7 @@ import { isSecretEnvelope } from "../scripts/lib/secrets";
 import { validateStackConfig } from "../config";
 import { ConfigError } from "../config/errors";
 import { minioValues, OBJECT_STORAGE_SECRET, objectStoreFor } from "../components/objectStorage";
-import { ProgramRun, release, releaseNames, runIndex, stackConfig } from "./helpers/run";
+import { exampleStackConfig, ProgramRun, release, releaseNames, runIndex, stackConfig, valuesOf } from "./helpers/run";
 
 const SECRET_ACCESS_KEY = "wJalrXUtnFEMI-example-secret";
 const settingsOf = (objectStorage: Record<string, unknown>) => {
@@ -178,6 +178,56 @@ describe("cloud credentials", () => {
         );
         expect(secretsOf(run).map((s) => s.inputs.metadata.name)).not.toContain(OBJECT_STORAGE_SECRET);
     });
+});
+
+describe("workload identity", () => {
+    /** Every automountServiceAccountToken a release's values set, by key path. */
+    const automounts = (values: unknown, at = ""): Record<string, unknown> =>
+        typeof values !== "object" || values === null
+            ? {}
+            : Object.assign(
+                  {},
+                  ...Object.entries(values).map(([key, value]) =>
+                      key === "automountServiceAccountToken" ? { [`${at}${key}`]: value } : automounts(value, `${at}${key}.`),
+                  ),
+              );
+    const IRSA = { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/observability" };
+
+    it.each([
+        ["production on S3 with EKS's role annotation (Pulumi.production.yaml)", exampleStackConfig("production"), "production"],
+        [
+            "dev on S3 with EKS's role annotation",
+            stackConfig({ objectStorage: { provider: "s3", s3: { region: "us-east-1" }, serviceAccountAnnotations: IRSA } }),
+            "dev",
+        ],
+        [
+            "dev on Azure with its client-id annotation",
+            stackConfig({
+                objectStorage: {
+                    provider: "azure",
+                    azure: { accountName: "gpuobs" },
+                    serviceAccountAnnotations: { "azure.workload.identity/client-id": "00000000-0000-0000-0000-000000000000" },
+                },
+            }),
+            "dev",
+        ],
+    ])(
+        "%s: Loki and Tempo mount no Kubernetes API token, as the identity webhook projects its own, read through the pods' fsGroup",
+        async (_stack, config, stack) => {
+            const run = await runIndex(config, stack);
+            expect(run.error).toBeUndefined();
+            const loki = valuesOf(run, "loki");
+            const tempo = valuesOf(run, "tempo");
+            for (const values of [loki, tempo]) {
+                const mounts = automounts(values);
+                expect(Object.keys(mounts).length).toBeGreaterThan(0);
+                expect([...new Set(Object.values(mounts))]).toEqual([false]);
+            }
+            expect(loki.serviceAccount.annotations).toEqual(expect.any(Object));
+            expect(loki.loki.podSecurityContext.fsGroup).toBe(10001);
+            expect((tempo.tempo.podSecurityContext ?? tempo.securityContext).fsGroup).toBe(10001);
+        },
+    );
 });
 
 describe("bad object storage config", () => {

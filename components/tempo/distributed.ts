@@ -2,6 +2,7 @@ import YAML from "yaml";
 import { goDuration } from "../../config/formats";
 import { TempoComponentName, TempoConfig } from "../../config/tempo";
 import { HelmValues } from "../helm";
+import { MOUNT_API_TOKEN } from "../objectStorage";
 import { disruptionBudget, spreadAffinity, topologySpread } from "../placement";
 import { RESTRICTED_CONTAINER, restrictedPod } from "../podSecurity";
 import { PodLabels } from "../subsystem";
@@ -181,7 +182,8 @@ export function distributedValues(input: TempoValuesInput): HelmValues {
         },
         serviceAccount: {
             create: true,
-            automountServiceAccountToken: false,
+            // No Kubernetes API token, with workload identity too: its webhook projects its own (MOUNT_API_TOKEN).
+            automountServiceAccountToken: MOUNT_API_TOKEN,
             ...(Object.keys(pod.serviceAccountAnnotations).length ? { annotations: pod.serviceAccountAnnotations } : {}),
         },
         // The distributors' Services and container ports: OTLP only, as their receivers in the config.

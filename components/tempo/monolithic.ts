@@ -1,5 +1,6 @@
 import { goDuration } from "../../config/formats";
 import { HelmValues } from "../helm";
+import { MOUNT_API_TOKEN } from "../objectStorage";
 import { RESTRICTED_CONTAINER, restrictedPod } from "../podSecurity";
 import {
     grpcMessageLimits,
@@ -89,7 +90,8 @@ export function monolithicValues(input: TempoValuesInput): HelmValues {
         securityContext: restrictedPod(TEMPO_UID),
         serviceAccount: {
             create: true,
-            automountServiceAccountToken: false,
+            // No Kubernetes API token, with workload identity too: its webhook projects its own (MOUNT_API_TOKEN).
+            automountServiceAccountToken: MOUNT_API_TOKEN,
             ...(pod && Object.keys(pod.serviceAccountAnnotations).length ? { annotations: pod.serviceAccountAnnotations } : {}),
         },
         service: { type: "ClusterIP" },
