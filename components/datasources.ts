@@ -74,11 +74,15 @@ export function grafanaDatasources(urls: DatasourceUrls, lokiTenant?: string): D
                 ...(lokiTenant ? { httpHeaderName1: "X-Scope-OrgID" } : {}),
                 ...(urls.tempo
                     ? {
-                          // A W3C/OTel trace id (32 hex digits) in a log line, as logfmt or JSON writes it.
+                          // A W3C/OTel trace id (32 hex digits) in a log line, as logfmt or JSON writes it,
+                          // under any common spelling of its key: trace_id, traceid, traceId, traceID,
+                          // TraceId, trace.id, trace-id, otelTraceID. Grafana matches it with a flagless
+                          // JavaScript RegExp (public/app/plugins/datasource/loki/getDerivedFields.ts:
+                          // line.match), so case is spelt out rather than (?i).
                           derivedFields: [
                               {
                                   name: "TraceID",
-                                  matcherRegex: '(?:trace_?id|traceID)["=: ]+"?([0-9a-fA-F]{32})',
+                                  matcherRegex: '[Tt]race[_.-]?[Ii][Dd]["=: ]+"?([0-9a-fA-F]{32})',
                                   url: escapeForProvisioning("${__value.raw}"),
                                   datasourceUid: DATASOURCE_UIDS.tempo,
                               },

@@ -98,13 +98,32 @@ describe("datasource links", () => {
         expect(prometheus.jsonData.exemplarTraceIdDestinations[0]).toEqual({ name: "traceID", datasourceUid: DATASOURCE_UIDS.tempo });
     });
 
-    it("find a trace id in a log line the way logfmt and JSON loggers write it", () => {
+    describe("find a trace id in a log line", () => {
         const [, loki] = grafanaDatasources(URLS) as any[];
-        const matcher = new RegExp(loki.jsonData.derivedFields[0].matcherRegex);
+        const matcherRegex: string = loki.jsonData.derivedFields[0].matcherRegex;
+        // Grafana's Loki datasource: line.match(matcherRegex), the first group is the trace id
+        // (public/app/plugins/datasource/loki/getDerivedFields.ts).
+        const traceIdIn = (line: string) => line.match(matcherRegex)?.[1];
         const id = "4bf92f3577b34da6a3ce929d0e0e4736";
-        expect(matcher.exec(`level=info trace_id=${id} msg=done`)?.[1]).toBe(id);
-        expect(matcher.exec(`{"traceID":"${id}","msg":"done"}`)?.[1]).toBe(id);
-        expect(matcher.exec("level=info msg=no-trace")).toBeNull();
+
+        // OTel's log data model and Go (trace_id), Java and JavaScript loggers (traceId), Go and
+        // Jaeger (traceID), .NET (TraceId), Elastic Common Schema (trace.id), HTTP-style (trace-id),
+        // Python's OTel logging instrumentation (otelTraceID).
+        it.each(["trace_id", "traceid", "traceId", "traceID", "TraceId", "TraceID", "trace.id", "trace-id", "otelTraceID"])(
+            "spelt %s, as logfmt, JSON and YAML-ish loggers write it",
+            (key) => {
+                expect(traceIdIn(`level=info ${key}=${id} msg=done`)).toBe(id);
+                expect(traceIdIn(`level=info ${key}="${id}" msg=done`)).toBe(id);
+                expect(traceIdIn(`{"level":"info","${key}":"${id}","msg":"done"}`)).toBe(id);
+                expect(traceIdIn(`{"level": "info", "${key}": "${id}"}`)).toBe(id);
+                expect(traceIdIn(`INFO done ${key}: ${id}`)).toBe(id);
+            },
+        );
+
+        it("and not in a line that has none, or only a span id", () => {
+            expect(traceIdIn("level=info msg=no-trace")).toBeUndefined();
+            expect(traceIdIn('{"span_id":"00f067aa0ba902b7","spanId":"00f067aa0ba902b7"}')).toBeUndefined();
+        });
     });
 
     it("omit every datasource and link to a backend that is not installed", () => {
