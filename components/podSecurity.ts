@@ -38,7 +38,7 @@ export const POD_SECURITY_EXCEPTIONS: readonly PodSecurityException[] = [
     {
         subsystem: "logs",
         workload: "promtail",
-        needs: "root (no capabilities) and hostPath mounts of /var/log/pods and /run/promtail",
+        needs: "root (no capabilities) and hostPath mounts of /var/log/pods and /var/lib/<release>",
         why: "pod log files on the host are root-owned; read positions must outlive the pod",
     },
     {

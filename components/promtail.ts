@@ -14,6 +14,18 @@ export interface PromtailArgs extends SubsystemArgs<LogsConfig> {
     lokiTenant?: string;
 }
 
+// Where Promtail keeps its read positions, in the container: a hostPath of the node's persistent
+// disk. The chart's default is /run/promtail, but /run is a tmpfs on most nodes (systemd mounts it
+// so), emptied by a reboot; Promtail would then read every log file still on the node from the
+// start and send its lines again. Alloy's state lives under /var/lib the same way (components/alloy.ts).
+const POSITIONS_DIR = "/var/lib/promtail";
+// The chart's other default volumes (values.yaml defaultVolumes, defaultVolumeMounts), kept: pod
+// logs, and Docker's container logs they link to on Docker nodes.
+const CHART_LOG_VOLUMES = [
+    { name: "containers", hostPath: { path: "/var/lib/docker/containers" }, mountPath: "/var/lib/docker/containers" },
+    { name: "pods", hostPath: { path: "/var/log/pods" }, mountPath: "/var/log/pods" },
+];
+
 /** Labels of Promtail's pods, as the chart's Service selects them. */
 export const promtailPods = (releaseName: string) => chartPods(CHARTS.promtail, releaseName);
 
@@ -33,6 +45,16 @@ export function promtailValues(
         podSecurityContext: { runAsNonRoot: false, runAsUser: 0, runAsGroup: 0, seccompProfile: { type: "RuntimeDefault" } },
         containerSecurityContext: { ...RESTRICTED_CONTAINER, privileged: false },
         resources: settings.resources,
+        // Lists replace the chart's whole: its `run` volume (/run/promtail) gives way to the positions
+        // directory on the host, one per release (the name is unique in the cluster, as Alloy's).
+        defaultVolumes: [
+            { name: "positions", hostPath: { path: `/var/lib/${releaseName}`, type: "DirectoryOrCreate" } },
+            ...CHART_LOG_VOLUMES.map(({ name, hostPath }) => ({ name, hostPath })),
+        ],
+        defaultVolumeMounts: [
+            { name: "positions", mountPath: POSITIONS_DIR },
+            ...CHART_LOG_VOLUMES.map(({ name, mountPath }) => ({ name, mountPath, readOnly: true })),
+        ],
         // The template leaves the monitor's namespace empty unless it is set.
         serviceMonitor: { enabled: serviceMonitors, namespace },
         config: {
@@ -46,8 +68,8 @@ export function promtailValues(
                     timeout: "10s",
                 },
             ],
-            // On the host (the chart's /run/promtail hostPath), so a restarted pod resumes where it stopped.
-            positions: { filename: "/run/promtail/positions.yaml" },
+            // On the host, so a restarted pod, or a rebooted node, resumes where it stopped.
+            positions: { filename: `${POSITIONS_DIR}/positions.yaml` },
             snippets: {
                 // The chart's pod job labels the node `node_name`; people query by `node`.
                 extraRelabelConfigs: [

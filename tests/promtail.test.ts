@@ -1,5 +1,8 @@
+import * as path from "path";
+import YAML from "yaml";
 import { promtailValues } from "../components/promtail";
-import { validateStackConfig } from "../config";
+import { CHARTS, validateStackConfig } from "../config";
+import { chartFile } from "./helpers/shared";
 
 const PUSH_URL = "http://loki.observability.svc.cluster.local:3100/loki/api/v1/push";
 // Production without the object store, Kafka and database its Loki, Tempo and Grafana need:
@@ -33,8 +36,32 @@ describe("Promtail values", () => {
         ]);
     });
 
-    it("keep read positions on the host across pod restarts", () => {
-        expect(values().config.positions.filename).toBe("/run/promtail/positions.yaml");
+    it("keep read positions on the node's persistent disk, not under /run, a tmpfs a reboot empties", () => {
+        const v = values();
+        const dir = path.posix.dirname(v.config.positions.filename);
+        const mount = v.defaultVolumeMounts.find((m: any) => m.mountPath === dir);
+        const volume = v.defaultVolumes.find((vol: any) => vol.name === mount.name);
+        expect(volume.hostPath).toEqual({ path: "/var/lib/promtail", type: "DirectoryOrCreate" });
+        expect(mount.readOnly).toBeUndefined();
+        for (const vol of v.defaultVolumes) expect(vol.hostPath.path).not.toMatch(/^\/run\b/);
+    });
+
+    it("name the positions directory after the release, as Alloy's: two releases never share one", () => {
+        const other = promtailValues(
+            { settings: validateStackConfig({}).logs, serviceMonitors: true, releaseName: "logs-b", namespace: "observability" },
+            PUSH_URL,
+        );
+        expect(other.defaultVolumes[0].hostPath.path).toBe("/var/lib/logs-b");
+    });
+
+    it("keep the chart's other default volumes, read-only: pod logs and the Docker logs they link to", () => {
+        const chart = YAML.parse(chartFile(CHARTS.promtail, "values.yaml"));
+        const v = values();
+        const others = chart.defaultVolumes.filter((vol: any) => vol.name !== "run");
+        expect(v.defaultVolumes).toEqual(expect.arrayContaining(others));
+        for (const mount of chart.defaultVolumeMounts.filter((m: any) => m.name !== "run")) {
+            expect(v.defaultVolumeMounts).toContainEqual({ ...mount, readOnly: true });
+        }
     });
 
     it("read host logs as root with no capabilities and a read-only root filesystem", () => {
