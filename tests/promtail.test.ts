@@ -47,7 +47,7 @@ describe("Promtail values", () => {
     });
 
     it("name the positions directory after the release, as Alloy's: two releases never share one", () => {
-        const other = promtailValues(
+        const other: any = promtailValues(
             { settings: validateStackConfig({}).logs, serviceMonitors: true, releaseName: "logs-b", namespace: "observability" },
             PUSH_URL,
         );
