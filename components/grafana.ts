@@ -128,6 +128,21 @@ function grafanaTopology(input: GrafanaValuesInput): { values: HelmValues; ini: 
     };
 }
 
+/** Where a browser reaches Grafana without an Ingress: the README's `kubectl port-forward svc/grafana 3000:80`. */
+export const GRAFANA_LOCAL_URL = "http://localhost:3000/";
+
+/**
+ * Grafana's public address, from which it builds every absolute link (alert notifications, shared
+ * links, OAuth redirects). Its root_url defaults to %(protocol)s://%(domain)s:%(http_port)s/
+ * (conf/defaults.ini), and the chart sets the domain to the Ingress host or '' (values.yaml
+ * grafana.ini.server.domain), so without an Ingress every link read http://:3000/.
+ */
+function publicAddress(ingress: GrafanaValuesInput["settings"]["ingress"]): HelmValues {
+    if (ingress.enabled) return { domain: ingress.host, root_url: `https://${ingress.host}/` };
+    const local = new URL(GRAFANA_LOCAL_URL);
+    return { domain: local.hostname, root_url: GRAFANA_LOCAL_URL };
+}
+
 /** Helm values of the Grafana chart: provisioned datasources, dashboards from labelled ConfigMaps. */
 export function grafanaValues(input: GrafanaValuesInput): HelmValues {
     const { settings, serviceMonitors, releaseName } = input;
@@ -141,7 +156,7 @@ export function grafanaValues(input: GrafanaValuesInput): HelmValues {
         envValueFrom: { GF_SECURITY_SECRET_KEY: { secretKeyRef: { name: input.adminSecretName, key: ADMIN_SECRET_KEYS.secretKey } } },
         datasources: { "datasources.yaml": { apiVersion: 1, datasources: grafanaDatasources(input.datasources, input.lokiTenant) } },
         "grafana.ini": {
-            ...(ingress.enabled ? { server: { root_url: `https://${ingress.host}/` } } : {}),
+            server: publicAddress(ingress),
             analytics: { reporting_enabled: false, check_for_updates: false, check_for_plugin_updates: false },
             "auth.anonymous": { enabled: false },
             ...(settings.oidc.enabled

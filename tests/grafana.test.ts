@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import YAML from "yaml";
 import { DATASOURCE_UIDS, grafanaDatasources } from "../components/datasources";
 import { DASHBOARD_LABEL, grafanaPods, grafanaValues } from "../components/grafana";
@@ -5,7 +7,7 @@ import { spreadAffinity, topologySpread } from "../components/placement";
 import { validateStackConfig } from "../config";
 import { isSecretEnvelope } from "../scripts/lib/secrets";
 import { releaseServing } from "./fixtures/renderedServices";
-import { devStackConfig, ProgramRun, runIndex, stackConfig, valuesOf } from "./helpers/run";
+import { devStackConfig, PROJECT_DIR, ProgramRun, runIndex, stackConfig, valuesOf } from "./helpers/run";
 
 const URLS = {
     prometheus: "http://kube-prometheus-stack-prometheus.observability.svc.cluster.local:9090",
@@ -51,6 +53,18 @@ describe("Grafana values", () => {
             GF_SECURITY_SECRET_KEY: { secretKeyRef: { name: "grafana-admin", key: "secret-key" } },
         });
         expect(values()["grafana.ini"].security?.secret_key).toBeUndefined();
+    });
+
+    it("tell Grafana its public address, so no absolute link reads http://:3000/: the Ingress host, else the README's port-forward", () => {
+        expect(values()["grafana.ini"].server).toEqual({ domain: "localhost", root_url: "http://localhost:3000/" });
+        const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+        expect(readme).toContain("kubectl -n observability port-forward svc/grafana 3000:80");
+        expect(readme).toContain("browse to http://localhost:3000");
+        const ingress = { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" };
+        expect(values({ ingress })["grafana.ini"].server).toEqual({
+            domain: "grafana.example.com",
+            root_url: "https://grafana.example.com/",
+        });
     });
 
     it("provision a datasource with a fixed uid for each backend", () => {
