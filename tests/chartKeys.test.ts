@@ -50,17 +50,11 @@ const PASSED_THROUGH = new Set([
     "nodeSelector",
     "affinity", // Loki's targets: templates/_pod.tpl renders it with tpl (toYaml .)
     "grafana.ini",
-    // Loki config sections the chart's `loki.config` template renders verbatim with toYaml.
-    "loki.ingester",
-    "loki.limits_config",
-    "loki.storage_config",
 ]);
 
 // Keys the chart reads although its values.yaml leaves them out, each with the template that reads it.
 const UNDECLARED: Record<string, string[]> = {
-    loki: [
-        "loki.storage.bucketNames", // templates/_helpers.tpl loki.commonStorageConfig, loki.rulerStorageConfig
-    ],
+    loki: [],
     tempo: [
         "persistence.storageClassName", // templates/statefulset.yaml
     ],
@@ -85,13 +79,13 @@ const UNDECLARED: Record<string, string[]> = {
 };
 
 const CASES: [string, ChartPin, HelmValues][] = [
-    ["loki", CHARTS.loki, lokiValues({ ...base, settings: config.loki, releaseName: "loki" })],
-    ["loki", CHARTS.loki, lokiValues({ ...base, settings: production.loki, releaseName: "loki" }, tempoWiring.objectStore)],
+    ["loki", CHARTS.loki, lokiValues({ ...base, namespace, settings: config.loki, releaseName: "loki" })],
+    ["loki", CHARTS.loki, lokiValues({ ...base, namespace, settings: production.loki, releaseName: "loki" }, tempoWiring.objectStore)],
     [
         "loki",
         CHARTS.loki,
         lokiValues(
-            { ...base, settings: production.loki, releaseName: "loki" },
+            { ...base, namespace, settings: production.loki, releaseName: "loki" },
             lokiStore({
                 provider: "azure",
                 azure: { accountName: "logs" },
@@ -103,7 +97,7 @@ const CASES: [string, ChartPin, HelmValues][] = [
         "loki",
         CHARTS.loki,
         lokiValues(
-            { ...base, settings: config.loki, releaseName: "loki" },
+            { ...base, namespace, settings: config.loki, releaseName: "loki" },
             lokiStore({ provider: "gcs", credentials: { gcsServiceAccountKey: "{}" } }, "object-storage-credentials"),
         ),
     ],

@@ -1,3 +1,4 @@
+import YAML from "yaml";
 import { LOKI_CONTAINERS, lokiPods, lokiValues } from "../components/loki";
 import { objectStoreFor, OBJECT_STORAGE_SECRET } from "../components/objectStorage";
 import { lokiConfigSchema, PROFILE_DEFAULTS, validateStackConfig } from "../config";
@@ -8,7 +9,9 @@ type Input = Record<string, unknown>;
 
 const settings = (loki: Input = {}) => lokiConfigSchema.parse(loki);
 const values = (loki: Input = {}, storageClass?: string): any =>
-    lokiValues({ settings: settings(loki), storageClass, serviceMonitors: true, releaseName: "loki" });
+    lokiValues({ settings: settings(loki), storageClass, serviceMonitors: true, releaseName: "loki", namespace: "observability" });
+/** The config file Loki reads: the chart's `loki.config`, which the stack writes whole. */
+const lokiYaml = (values: any): any => YAML.parse(values.loki.config);
 
 /** The store the ObjectStorage component hands Loki for this `objectStorage` config. */
 function storeFor(objectStorage: Input) {
@@ -18,7 +21,10 @@ function storeFor(objectStorage: Input) {
 }
 /** Loki's values on an object store: monolithic unless `loki` says otherwise. */
 const onStore = (objectStorage: Input, loki: Input = {}): any =>
-    lokiValues({ settings: settings(loki), storageClass: "standard", serviceMonitors: true, releaseName: "loki" }, storeFor(objectStorage));
+    lokiValues(
+        { settings: settings(loki), storageClass: "standard", serviceMonitors: true, releaseName: "loki", namespace: "observability" },
+        storeFor(objectStorage),
+    );
 const scalable = (loki: Input = {}, objectStorage: Input = { provider: "minio" }) =>
     onStore(objectStorage, { mode: "simple-scalable", ...loki });
 
@@ -51,36 +57,38 @@ describe("Loki values (monolithic, the dev default)", () => {
         const v = values({ storageSize: "50Gi" }, "fast-ssd");
         expect(v.singleBinary.persistence).toEqual({ enabled: true, size: "50Gi", storageClass: "fast-ssd" });
         expect(v.loki.storage.type).toBe("filesystem");
-        expect(v.loki.storage.filesystem.chunks_directory).toMatch(/^\/var\/loki\//);
-        expect(v.loki.ingester.wal).toMatchObject({ enabled: true, dir: "/var/loki/wal" });
+        expect(lokiYaml(v).common.storage.filesystem.chunks_directory).toMatch(/^\/var\/loki\//);
+        expect(lokiYaml(v).ingester.wal).toMatchObject({ enabled: true, dir: "/var/loki/wal" });
     });
 
     it("leave the StorageClass to the cluster default when none is configured", () => {
         expect(values().singleBinary.persistence.storageClass).toBe("");
     });
 
-    it("use a TSDB schema", () => {
-        expect(values().loki.schemaConfig.configs).toEqual([
+    it("use a TSDB schema, which the chart also reads to validate the release", () => {
+        expect(lokiYaml(values()).schema_config.configs).toEqual([
             expect.objectContaining({ store: "tsdb", object_store: "filesystem", schema: "v13" }),
         ]);
+        // templates/validate.yaml refuses a release without loki.schemaConfig (or structuredConfig's).
+        expect(values().loki.schemaConfig).toEqual(lokiYaml(values()).schema_config);
     });
 
     it("enforce the configured retention with the compactor", () => {
         const v = values({ retention: "30d" });
-        expect(v.loki.limits_config.retention_period).toBe("30d");
-        expect(v.loki.compactor).toMatchObject({ retention_enabled: true, delete_request_store: "filesystem" });
+        expect(lokiYaml(v).limits_config.retention_period).toBe("30d");
+        expect(lokiYaml(v).compactor).toMatchObject({ retention_enabled: true, delete_request_store: "filesystem" });
     });
 
     it("default to 7 days of retention", () => {
-        expect(values().loki.limits_config.retention_period).toBe("7d");
+        expect(lokiYaml(values()).limits_config.retention_period).toBe("7d");
     });
 
     it("write each stream once: one pod has nobody to replicate to", () => {
-        expect(values().loki.commonConfig.replication_factor).toBe(1);
+        expect(lokiYaml(values()).common.replication_factor).toBe(1);
     });
 
     it("are single-tenant: no X-Scope-OrgID needed to push or query", () => {
-        expect(values().loki.auth_enabled).toBe(false);
+        expect(lokiYaml(values()).auth_enabled).toBe(false);
     });
 
     it("install nothing a dev cluster does not need: no canary, tests, gateway, MinIO or memcached", () => {
@@ -88,7 +96,7 @@ describe("Loki values (monolithic, the dev default)", () => {
         for (const part of ["lokiCanary", "test", "gateway", "minio", "memcached", "chunksCache", "resultsCache"]) {
             expect(v[part].enabled).toBe(false);
         }
-        expect(v.loki.structuredConfig.chunk_store_config.chunk_cache_config.embedded_cache.max_size_mb).toBe(64);
+        expect(lokiYaml(v).chunk_store_config.chunk_cache_config.embedded_cache.max_size_mb).toBe(64);
     });
 
     it("size the Loki container from config", () => {
@@ -103,7 +111,8 @@ describe("Loki values (monolithic, the dev default)", () => {
     });
 
     it("pin the Service names to the release name", () => {
-        expect(lokiValues({ settings: settings(), serviceMonitors: false, releaseName: "logs" }).fullnameOverride).toBe("logs");
+        const logs = lokiValues({ settings: settings(), serviceMonitors: false, releaseName: "logs", namespace: "observability" });
+        expect(logs.fullnameOverride).toBe("logs");
     });
 });
 
@@ -111,7 +120,9 @@ describe("Loki on object storage (any mode, once objectStorage.provider is set)"
     it("keep chunks, index and rules in the configured buckets, in monolithic mode too", () => {
         const v = onStore({ ...MINIO, buckets: { lokiChunks: "gpu-logs", lokiRuler: "gpu-rules" } });
         expect(v.deploymentMode).toBe("Monolithic");
-        expect(v.loki.storage).toMatchObject({ type: "s3", bucketNames: { chunks: "gpu-logs", ruler: "gpu-rules" } });
+        expect(v.loki.storage).toEqual({ type: "s3" });
+        expect(lokiYaml(v).common.storage.s3.bucketnames).toBe("gpu-logs");
+        expect(lokiYaml(v).ruler.storage).toMatchObject({ type: "s3", s3: { bucketnames: "gpu-rules" } });
     });
 
     it.each([
@@ -124,16 +135,17 @@ describe("Loki on object storage (any mode, once objectStorage.provider is set)"
         (_provider, type, storage) => {
             const v = onStore(storage);
             expect(v.loki.storage.type).toBe(type);
-            expect(v.loki.schemaConfig.configs[0].object_store).toBe(type);
-            expect(v.loki.compactor.delete_request_store).toBe(type);
+            expect(lokiYaml(v).schema_config.configs[0].object_store).toBe(type);
+            expect(lokiYaml(v).compactor.delete_request_store).toBe(type);
+            expect(Object.keys(lokiYaml(v).common.storage)).toEqual([type]);
         },
     );
 
     it("speak S3 to the in-cluster MinIO: its Service, plain HTTP, path-style buckets", () => {
-        expect(onStore(MINIO).loki.storage.s3).toMatchObject({
+        expect(lokiYaml(onStore(MINIO)).common.storage.s3).toMatchObject({
             endpoint: "minio.observability.svc.cluster.local:9000",
             insecure: true,
-            s3ForcePathStyle: true,
+            s3forcepathstyle: true,
             region: "us-east-1",
         });
     });
@@ -143,19 +155,22 @@ describe("Loki on object storage (any mode, once objectStorage.provider is set)"
             ...S3_KEYS,
             s3: { endpoint: "s3.example.internal:9000", region: "eu-west-1", insecure: true, forcePathStyle: true },
         });
-        expect(v.loki.storage.s3).toMatchObject({
+        expect(lokiYaml(v).common.storage.s3).toMatchObject({
             endpoint: "s3.example.internal:9000",
             region: "eu-west-1",
             insecure: true,
-            s3ForcePathStyle: true,
+            s3forcepathstyle: true,
         });
-        expect(onStore(S3_IRSA).loki.storage.s3).not.toHaveProperty("endpoint");
+        expect(lokiYaml(onStore(S3_IRSA)).common.storage.s3).not.toHaveProperty("endpoint");
     });
 
     it("take S3 keys from the credentials Secret as environment variables, never into the values", () => {
         const v = onStore(S3_KEYS);
         expect(JSON.stringify(v)).not.toMatch(/AKIAEXAMPLE|s3cr3t-key/);
-        expect(v.loki.storage.s3).toMatchObject({ accessKeyId: "${AWS_ACCESS_KEY_ID}", secretAccessKey: "${AWS_SECRET_ACCESS_KEY}" });
+        expect(lokiYaml(v).common.storage.s3).toMatchObject({
+            access_key_id: "${AWS_ACCESS_KEY_ID}",
+            secret_access_key: "${AWS_SECRET_ACCESS_KEY}",
+        });
         expect(v.defaults.extraEnv).toEqual([
             { name: "AWS_ACCESS_KEY_ID", valueFrom: { secretKeyRef: { name: OBJECT_STORAGE_SECRET, key: "AWS_ACCESS_KEY_ID" } } },
             { name: "AWS_SECRET_ACCESS_KEY", valueFrom: { secretKeyRef: { name: OBJECT_STORAGE_SECRET, key: "AWS_SECRET_ACCESS_KEY" } } },
@@ -188,16 +203,18 @@ describe("Loki on object storage (any mode, once objectStorage.provider is set)"
 
     it("reach Azure Blob with the account key from the Secret, or with workload identity's federated token", () => {
         const key = onStore(AZURE_KEY);
-        expect(key.loki.storage.azure).toEqual({
-            accountName: "gpulogs",
-            endpointSuffix: "blob.core.windows.net",
-            accountKey: "${AZURE_STORAGE_ACCOUNT_KEY}",
+        expect(lokiYaml(key).common.storage.azure).toEqual({
+            account_name: "gpulogs",
+            container_name: "loki-chunks",
+            endpoint_suffix: "blob.core.windows.net",
+            account_key: "${AZURE_STORAGE_ACCOUNT_KEY}",
         });
         expect(key.defaults.extraEnv[0].valueFrom.secretKeyRef).toEqual({ name: OBJECT_STORAGE_SECRET, key: "AZURE_STORAGE_ACCOUNT_KEY" });
-        expect(onStore(AZURE_IDENTITY).loki.storage.azure).toEqual({
-            accountName: "gpulogs",
-            endpointSuffix: "blob.core.windows.net",
-            useFederatedToken: true,
+        expect(lokiYaml(onStore(AZURE_IDENTITY)).common.storage.azure).toEqual({
+            account_name: "gpulogs",
+            container_name: "loki-chunks",
+            endpoint_suffix: "blob.core.windows.net",
+            use_federated_token: true,
         });
     });
 
@@ -209,7 +226,7 @@ describe("Loki on object storage (any mode, once objectStorage.provider is set)"
             });
             expect(v.defaults.automountServiceAccountToken).toBe(false);
             expect(v.defaults.extraEnv).toBeUndefined();
-            expect(v.loki.storage.s3).not.toHaveProperty("accessKeyId");
+            expect(lokiYaml(v).common.storage.s3).not.toHaveProperty("access_key_id");
         }
     });
 
@@ -224,6 +241,60 @@ describe("Loki on object storage (any mode, once objectStorage.provider is set)"
             expect(v.defaults.automountServiceAccountToken).toBe(false);
             expect(v.backend.automountServiceAccountToken).toBe(false);
         }
+    });
+});
+
+describe("Loki's config file", () => {
+    const devConfig = () => lokiYaml(values());
+    const ssdConfig = () => lokiYaml(scalable({}, S3_IRSA));
+
+    it("is written whole by the stack, with no template for the chart's tpl to evaluate", () => {
+        for (const v of [values(), onStore(S3_KEYS), scalable({}, AZURE_IDENTITY)]) {
+            expect(typeof v.loki.config).toBe("string");
+            expect(v.loki.config).not.toContain("{{");
+        }
+        // Beside the file the chart reads only the storage type and the schema.
+        expect(Object.keys(values().loki).sort()).toEqual([
+            "config",
+            "containerSecurityContext",
+            "podSecurityContext",
+            "schemaConfig",
+            "storage",
+        ]);
+    });
+
+    it("names the chart's own Services: the gossip ring, and the compactor in the single binary or the backend targets", () => {
+        expect(devConfig().memberlist.join_members).toEqual(["loki-memberlist.observability.svc.cluster.local"]);
+        expect(devConfig().common.compactor_grpc_address).toBe("loki.observability.svc.cluster.local:9095");
+        expect(ssdConfig().common.compactor_grpc_address).toBe("loki-backend.observability.svc.cluster.local:9095");
+        expect(ssdConfig().storage_config.tsdb_shipper.index_gateway_client).toEqual({
+            server_address: "dns+loki-backend-headless.observability.svc.cluster.local:9095",
+        });
+        expect(RENDERED_SERVICES.loki["loki-memberlist"]).toContain(7946);
+        for (const service of ["loki", "loki-backend", "loki-backend-headless"]) expect(RENDERED_SERVICES.loki[service]).toContain(9095);
+        expect(devConfig().storage_config.tsdb_shipper).not.toHaveProperty("index_gateway_client");
+    });
+
+    it("has no boltdb-shipper section: every schema period indexes with TSDB", () => {
+        for (const config of [devConfig(), ssdConfig()]) {
+            expect(config.schema_config.configs.map((period: any) => period.store)).toEqual(["tsdb"]);
+            expect(config.storage_config).not.toHaveProperty("boltdb_shipper");
+        }
+    });
+
+    it("has no bloom gateway, planner or shipper settings: blooms are off, so Loki builds no bloom store", () => {
+        // pkg/loki/modules.go initBloomStore: nothing without bloom_gateway or bloom_build enabled.
+        for (const config of [devConfig(), ssdConfig()]) {
+            expect(config).not.toHaveProperty("bloom_build");
+            expect(config).not.toHaveProperty("bloom_gateway");
+            expect(config.storage_config).not.toHaveProperty("bloom_shipper");
+        }
+    });
+
+    it("hedges requests to an object store only: the filesystem client takes no hedging", () => {
+        // pkg/storage/factory.go: only the object store clients are built with cfg.Hedging.
+        expect(devConfig().storage_config).not.toHaveProperty("hedging");
+        expect(ssdConfig().storage_config.hedging).toEqual({ at: "250ms", max_per_second: 20, up_to: 3 });
     });
 });
 
@@ -248,8 +319,8 @@ describe("Loki in simple-scalable mode (the production default)", () => {
         [6, 3],
     ])("with %d write pods, write each stream to %d of them (never more copies than write pods)", (writes, factor) => {
         const v = scalable({ simpleScalable: { write: { replicas: writes } } });
-        expect(v.loki.commonConfig.replication_factor).toBe(factor);
-        expect(v.write.replicas).toBeGreaterThanOrEqual(v.loki.commonConfig.replication_factor);
+        expect(lokiYaml(v).common.replication_factor).toBe(factor);
+        expect(v.write.replicas).toBeGreaterThanOrEqual(lokiYaml(v).common.replication_factor);
     });
 
     it("size every target's container from config, requests and limits", () => {
@@ -304,7 +375,7 @@ describe("Loki in simple-scalable mode (the production default)", () => {
     it("keep memcached off and the in-process caches capped", () => {
         const v = scalable();
         for (const part of ["memcached", "chunksCache", "resultsCache", "gateway"]) expect(v[part].enabled).toBe(false);
-        expect(v.loki.structuredConfig.query_range.results_cache.cache.embedded_cache.max_size_mb).toBe(64);
+        expect(lokiYaml(v).query_range.results_cache.cache.embedded_cache.max_size_mb).toBe(64);
     });
 
     it("name the containers after their targets, for log queries over Loki's own pods", () => {
@@ -318,14 +389,16 @@ describe("Loki in simple-scalable mode (the production default)", () => {
 });
 
 describe("Loki ingestion limits", () => {
-    it("are Loki's own defaults in dev, written as limits_config keys", () => {
-        expect(values().loki.limits_config).toEqual({
+    it("are Loki's own defaults in dev, written as limits_config keys beside the chart's query limits", () => {
+        expect(lokiYaml(values()).limits_config).toEqual({
             retention_period: "7d",
             ingestion_rate_mb: 4,
             ingestion_burst_size_mb: 6,
             per_stream_rate_limit: "3MB",
             per_stream_rate_limit_burst: "15MB",
             max_global_streams_per_user: 5000,
+            query_timeout: "300s",
+            split_queries_by_interval: "15m",
         });
     });
 
@@ -333,7 +406,7 @@ describe("Loki ingestion limits", () => {
         const v = values({
             limits: { ingestionRate: "10Mi", ingestionBurst: "20Mi", perStreamRate: "1500k", perStreamBurst: "8Mi", maxStreams: 12000 },
         });
-        expect(v.loki.limits_config).toMatchObject({
+        expect(lokiYaml(v).limits_config).toMatchObject({
             ingestion_rate_mb: 10,
             ingestion_burst_size_mb: 20,
             // Not a whole MiB (Loki's MB): written in bytes.
@@ -455,7 +528,7 @@ describe("the Loki release", () => {
         expect(v.singleBinary.nodeSelector).toEqual({ disk: "ssd" });
         expect(v.singleBinary.persistence.size).toBe("10Gi");
         expect(v.loki.schemaConfig.configs).toEqual([]);
-        expect(v.loki.auth_enabled).toBe(false);
+        expect(lokiYaml(v).auth_enabled).toBe(false);
     });
 });
 

@@ -111,13 +111,13 @@ describe("Grafana's Ingress", () => {
 describe("Loki multi-tenancy", () => {
     it("is off by default: Loki accepts pushes and queries without a tenant", async () => {
         const run = await runIndex(devStackConfig());
-        expect(valuesOf(run, "loki").loki.auth_enabled).toBe(false);
+        expect(YAML.parse(valuesOf(run, "loki").loki.config).auth_enabled).toBe(false);
         expect(valuesOf(run, "promtail").config.clients[0]).not.toHaveProperty("tenant_id");
     });
 
     it("sends the configured tenant consistently from the log shipper and Grafana", async () => {
         const run = await runIndex(stackConfig({ loki: { tenant: "tokkio" } }));
-        expect(valuesOf(run, "loki").loki.auth_enabled).toBe(true);
+        expect(YAML.parse(valuesOf(run, "loki").loki.config).auth_enabled).toBe(true);
         expect(valuesOf(run, "promtail").config.clients[0].tenant_id).toBe("tokkio");
         const loki = valuesOf(run, "grafana").datasources["datasources.yaml"].datasources.find((d: any) => d.type === "loki");
         expect(loki.jsonData.httpHeaderName1).toBe("X-Scope-OrgID");

@@ -1,27 +1,23 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHARTS } from "../config/charts";
-import { LOKI_DEFAULT_REPLICAS, LOKI_TARGETS, LokiConfig, LokiMode, LokiTarget } from "../config/loki";
-import { parseQuantity } from "../config/formats";
-import { AZURE_WORKLOAD_IDENTITY_LABEL, CREDENTIAL_KEYS, gcsKeyFile, MOUNT_API_TOKEN, ObjectStorage, ObjectStore } from "./objectStorage";
-import { HelmValues, releaseServiceUrl } from "./helm";
-import { disruptionBudget, spreadAffinity, topologySpread } from "./placement";
-import { RESTRICTED_CONTAINER, restrictedPod } from "./podSecurity";
-import { DEFAULT_RELEASE_NAMES } from "./releaseNames";
-import { chartPods, componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "./subsystem";
+import { CHARTS } from "../../config/charts";
+import { LOKI_TARGETS, LokiConfig, LokiMode, LokiTarget } from "../../config/loki";
+import { HelmValues, releaseServiceUrl } from "../helm";
+import { AZURE_WORKLOAD_IDENTITY_LABEL, CREDENTIAL_KEYS, gcsKeyFile, MOUNT_API_TOKEN, ObjectStorage, ObjectStore } from "../objectStorage";
+import { disruptionBudget, spreadAffinity, topologySpread } from "../placement";
+import { RESTRICTED_CONTAINER, restrictedPod } from "../podSecurity";
+import { DEFAULT_RELEASE_NAMES } from "../releaseNames";
+import { chartPods, componentType, installSubsystem, PodLabels, SubsystemArgs, ValuesInput } from "../subsystem";
+import { LOKI_HTTP_PORT, LOKI_PUSH_PATH, lokiReplicas, objectStoreType, workloadIdentity } from "./common";
+import { LokiConfigInput, lokiConfig, lokiConfigFile } from "./config";
+
+export { LOKI_GRPC_PORT, LOKI_HTTP_PORT, LOKI_MEMBERLIST_PORT, LOKI_PUSH_PATH, lokiReplicas, lokiReplicationFactor } from "./common";
+export { lokiConfig, type LokiConfigInput } from "./config";
 
 export interface LokiArgs extends SubsystemArgs<LokiConfig> {
     /** The object store chunks, index and rules live in; unset: the monolithic pod's own volume. */
     objectStorage?: Pick<ObjectStorage, "store" | "ready">;
 }
-
-export const LOKI_HTTP_PORT = 3100;
-export const LOKI_GRPC_PORT = 9095;
-export const LOKI_MEMBERLIST_PORT = 7946;
-export const LOKI_PUSH_PATH = "/loki/api/v1/push";
-// Every Loki pod's volume (the chart mounts it at /var/loki in every target): write-ahead log,
-// TSDB index being built and cached, compactor state, and chunks and rules on the filesystem.
-const DATA_DIR = "/var/loki";
 
 /** Labels of every Loki pod, whatever its target (the chart's selector labels). */
 export const lokiPods = (releaseName: string) => chartPods(CHARTS.loki, releaseName);
@@ -47,80 +43,6 @@ export const LOKI_CONTAINERS: Readonly<Record<LokiMode, readonly string[]>> = {
     monolithic: ["loki"],
     "simple-scalable": LOKI_TARGETS,
 };
-
-/** Pods of each target: all zero in monolithic mode, which runs the single binary alone. */
-export function lokiReplicas(settings: LokiConfig): Record<LokiTarget, number> {
-    return Object.fromEntries(
-        LOKI_TARGETS.map((target) => [
-            target,
-            settings.mode === "monolithic" ? 0 : (settings.simpleScalable[target].replicas ?? LOKI_DEFAULT_REPLICAS[target]),
-        ]),
-    ) as Record<LokiTarget, number>;
-}
-
-/**
- * How many write pods each stream goes to. 3 from 3 write pods on: writes need a quorum of 2, so a
- * pod can be drained or lost without losing or refusing acknowledged lines. Below 3 it is 1, since
- * with 2 copies the quorum is both, and either pod down would refuse writes.
- */
-export const lokiReplicationFactor = (settings: LokiConfig): number => (lokiReplicas(settings).write >= 3 ? 3 : 1);
-
-/** A reference Loki expands from its environment: the chart passes -config.expand-env=true to every target (templates/_pod.tpl). */
-const fromEnv = (name: string) => "${" + name + "}";
-
-/** Loki's name of the store in schema_config and the compactor: MinIO speaks the S3 API. */
-const objectStoreType = (store?: ObjectStore) => (store === undefined ? "filesystem" : store.provider === "minio" ? "s3" : store.provider);
-
-/** `loki.storage`: the chart renders common.storage and the ruler's storage from it (templates/_helpers.tpl loki.commonStorageConfig, loki.rulerStorageConfig). */
-function storageValues(store: ObjectStore | undefined): HelmValues {
-    if (store === undefined) {
-        return { type: "filesystem", filesystem: { chunks_directory: `${DATA_DIR}/chunks`, rules_directory: `${DATA_DIR}/rules` } };
-    }
-    const bucketNames = { chunks: store.buckets.lokiChunks, ruler: store.buckets.lokiRuler };
-    const keys = store.credentialsSecret !== undefined;
-    switch (store.provider) {
-        case "s3":
-        case "minio": {
-            const s3 = store.s3!;
-            return {
-                type: "s3",
-                bucketNames,
-                s3: {
-                    ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
-                    ...(s3.region ? { region: s3.region } : {}),
-                    insecure: s3.insecure,
-                    s3ForcePathStyle: s3.forcePathStyle,
-                    // Without keys the S3 client takes the pod's workload identity (AWS_ROLE_ARN and its token).
-                    ...(keys
-                        ? {
-                              accessKeyId: fromEnv(CREDENTIAL_KEYS.accessKeyId),
-                              secretAccessKey: fromEnv(CREDENTIAL_KEYS.secretAccessKey),
-                          }
-                        : {}),
-                },
-            };
-        }
-        case "gcs":
-            // The client reads the key file GOOGLE_APPLICATION_CREDENTIALS names, or the GKE metadata server.
-            return { type: "gcs", bucketNames };
-        case "azure": {
-            const azure = store.azure!;
-            return {
-                type: "azure",
-                bucketNames,
-                azure: {
-                    accountName: azure.accountName,
-                    endpointSuffix: azure.endpointSuffix,
-                    // Without a key: the federated token Azure's workload identity webhook mounts.
-                    ...(keys ? { accountKey: fromEnv(CREDENTIAL_KEYS.azureAccountKey) } : { useFederatedToken: true }),
-                },
-            };
-        }
-    }
-}
-
-/** Whether the pods reach the store as a cloud workload identity (annotations on their service account). */
-const workloadIdentity = (store?: ObjectStore) => store !== undefined && Object.keys(store.serviceAccountAnnotations).length > 0;
 
 /** How every Loki pod gets the store's credentials: from their Secret, as environment or a key file, never in values. */
 function credentialValues(provider: ObjectStore["provider"], secret: string): HelmValues {
@@ -172,80 +94,32 @@ function targetValues(target: LokiTarget, replicas: number, { settings, storageC
     };
 }
 
-/** Bytes as Loki's limits_config writes sizes: MB of 2^20 bytes (c2h5oh/datasize), else bytes. */
-function lokiBytes(quantity: string): string {
-    const bytes = Math.round(parseQuantity(quantity) ?? 0);
-    return bytes % 2 ** 20 === 0 ? `${bytes / 2 ** 20}MB` : `${bytes}B`;
-}
-
 /**
  * Helm values of the Loki chart: monolithic (one pod) or simple-scalable (write, read and backend
  * targets), with chunks, index and rules on the pod's volume or, given a store, in its buckets.
+ * Loki's config file is the stack's own (config.ts).
  */
-export function lokiValues(input: ValuesInput<LokiConfig>, store?: ObjectStore): HelmValues {
+export function lokiValues(input: LokiConfigInput, store?: ObjectStore): HelmValues {
     const { settings, storageClass, serviceMonitors, releaseName } = input;
     const scalable = settings.mode === "simple-scalable";
     if (scalable && store === undefined) {
         throw new Error("loki.mode simple-scalable keeps chunks in object storage: pass the Loki component an objectStorage");
     }
     const replicas = lokiReplicas(settings);
-    const objectStore = objectStoreType(store);
-    const { limits } = settings;
+    const config = lokiConfig(input, store);
     return {
         fullnameOverride: releaseName,
         deploymentMode: scalable ? "SimpleScalable" : "Monolithic",
         loki: {
-            // The chart defaults to multi-tenant, which demands X-Scope-OrgID on every push and query:
-            // on only when a tenant is configured, which the shipper and Grafana then send.
-            auth_enabled: settings.tenant !== undefined,
+            config: lokiConfigFile(config),
+            // What the chart still reads beside the file: the storage type decides whether the
+            // targets share an object store (templates/_helpers.tpl loki.isUsingObjectStorage,
+            // loki.deployment.isScalable; validate.yaml), and validate.yaml refuses a release without
+            // a schema.
+            storage: { type: objectStoreType(store) },
+            schemaConfig: config.schema_config,
             podSecurityContext: restrictedPod(10001),
             containerSecurityContext: RESTRICTED_CONTAINER,
-            commonConfig: { replication_factor: lokiReplicationFactor(settings) },
-            storage: storageValues(store),
-            schemaConfig: {
-                configs: [
-                    {
-                        // Changing where chunks live (filesystem to a bucket) starts an empty store:
-                        // older chunks stay on the old volume, unread.
-                        from: "2024-01-01",
-                        store: "tsdb",
-                        object_store: objectStore,
-                        schema: "v13",
-                        index: { prefix: "index_", period: "24h" },
-                    },
-                ],
-            },
-            storage_config: {
-                tsdb_shipper: {
-                    active_index_directory: `${DATA_DIR}/tsdb-shipper-active`,
-                    cache_location: `${DATA_DIR}/tsdb-shipper-cache`,
-                },
-            },
-            ingester: { wal: { enabled: true, dir: `${DATA_DIR}/wal`, flush_on_shutdown: true } },
-            limits_config: {
-                retention_period: settings.retention,
-                ingestion_rate_mb: (parseQuantity(limits.ingestionRate) ?? 0) / 2 ** 20,
-                ingestion_burst_size_mb: (parseQuantity(limits.ingestionBurst) ?? 0) / 2 ** 20,
-                per_stream_rate_limit: lokiBytes(limits.perStreamRate),
-                per_stream_rate_limit_burst: lokiBytes(limits.perStreamBurst),
-                max_global_streams_per_user: limits.maxStreams,
-            },
-            compactor: {
-                working_directory: `${DATA_DIR}/compactor`,
-                compaction_interval: "10m",
-                retention_enabled: true,
-                retention_delete_delay: "2h",
-                delete_request_store: objectStore,
-            },
-            // Without memcached Loki caches in process (100 MB each by default); cap both inside each
-            // pod's memory, and turn on result caching, which the chart only sets with memcached.
-            structuredConfig: {
-                chunk_store_config: { chunk_cache_config: { embedded_cache: { enabled: true, max_size_mb: 64 } } },
-                query_range: {
-                    cache_results: true,
-                    results_cache: { cache: { embedded_cache: { enabled: true, max_size_mb: 64 } } },
-                },
-            },
         },
         singleBinary: scalable
             ? { replicas: 0 }
@@ -318,7 +192,8 @@ export class Loki extends pulumi.ComponentResource {
         this.release = installSubsystem(this, name, args, {
             chart: CHARTS.loki,
             releaseName,
-            values: (input) => (storage ? storage.store.apply((store) => lokiValues(input, store)) : lokiValues(input)),
+            values: (input) =>
+                pulumi.all([args.namespace, storage?.store]).apply(([namespace, store]) => lokiValues({ ...input, namespace }, store)),
             dependsOn: storage?.ready,
         });
         const suffixes = LOKI_SERVICE_SUFFIXES[mode];
