@@ -57,7 +57,7 @@ describe("Loki values (monolithic, the dev default)", () => {
         const v = values({ storageSize: "50Gi" }, "fast-ssd");
         expect(v.singleBinary.persistence).toEqual({ enabled: true, size: "50Gi", storageClass: "fast-ssd" });
         expect(v.loki.storage.type).toBe("filesystem");
-        expect(lokiYaml(v).common.storage.filesystem.chunks_directory).toMatch(/^\/var\/loki\//);
+        expect(lokiYaml(v).storage_config.filesystem.directory).toBe("/var/loki/chunks");
         expect(lokiYaml(v).ingester.wal).toMatchObject({ enabled: true, dir: "/var/loki/wal" });
     });
 
@@ -288,6 +288,23 @@ describe("Loki's config file", () => {
             expect(config).not.toHaveProperty("bloom_build");
             expect(config).not.toHaveProperty("bloom_gateway");
             expect(config.storage_config).not.toHaveProperty("bloom_shipper");
+        }
+    });
+
+    it("runs no ruler on the volume: nothing can put a rule into a local rules directory, so Loki starts none", () => {
+        // Without common.storage or ruler.storage the ruler has no store (pkg/loki/config_wrapper.go
+        // applyStorageConfig), and pkg/loki/modules.go initRulerStorage starts no ruler.
+        const config = devConfig();
+        expect(config).not.toHaveProperty("ruler");
+        expect(config.common).not.toHaveProperty("storage");
+        expect(config.storage_config.filesystem).toEqual({ directory: "/var/loki/chunks" });
+        expect(lokiYaml(values({ tenant: "gpu" }))).not.toHaveProperty("ruler");
+    });
+
+    it("keeps the ruler on an object store, in its own bucket, in either mode", () => {
+        for (const v of [onStore(S3_IRSA), scalable({}, S3_IRSA)]) {
+            expect(lokiYaml(v).ruler.storage).toEqual({ type: "s3", s3: expect.objectContaining({ bucketnames: "loki-ruler" }) });
+            expect(lokiYaml(v).common.storage.s3.bucketnames).toBe("loki-chunks");
         }
     });
 

@@ -101,9 +101,9 @@ export function lokiConfig({ settings, releaseName, namespace }: LokiConfigInput
             replication_factor: lokiReplicationFactor(settings),
             // The single binary runs the compactor itself; simple-scalable runs it in the backend target.
             compactor_grpc_address: `${service(scalable ? "-backend" : "")}:${LOKI_GRPC_PORT}`,
-            storage: store
-                ? bucketClient(store, store.buckets.lokiChunks)
-                : { filesystem: { chunks_directory: `${DATA_DIR}/chunks`, rules_directory: `${DATA_DIR}/rules` } },
+            // A bucket of the object store here is the ruler's store as well, unless ruler.storage
+            // names its own (pkg/loki/config_wrapper.go applyStorageConfig).
+            ...(store ? { storage: bucketClient(store, store.buckets.lokiChunks) } : {}),
         },
         schema_config: {
             configs: [
@@ -119,6 +119,9 @@ export function lokiConfig({ settings, releaseName, namespace }: LokiConfigInput
             ],
         },
         storage_config: {
+            // Chunks on the volume, given here rather than as common.storage.filesystem, which would
+            // also make the ruler's store a local rules directory (applyStorageConfig).
+            ...(store ? {} : { filesystem: { directory: `${DATA_DIR}/chunks` } }),
             tsdb_shipper: {
                 active_index_directory: `${DATA_DIR}/tsdb-shipper-active`,
                 cache_location: `${DATA_DIR}/tsdb-shipper-cache`,
@@ -149,10 +152,18 @@ export function lokiConfig({ settings, releaseName, namespace }: LokiConfigInput
             retention_delete_delay: "2h",
             delete_request_store: objectStore,
         },
-        ruler: {
-            storage: store ? { type: objectStore, ...bucketClient(store, store.buckets.lokiRuler) } : { type: "local" },
-            wal: { dir: `${DATA_DIR}/ruler-wal` },
-        },
+        // The ruler evaluates the rules of its store: the object store's ruler bucket, which the
+        // ruler API fills. On the volume there is no ruler at all: a local rules directory is
+        // read-only to the API and nothing else puts rules there, and without a ruler store Loki
+        // starts none (pkg/loki/modules.go initRulerStorage: "Ruler storage is not configured").
+        ...(store
+            ? {
+                  ruler: {
+                      storage: { type: objectStore, ...bucketClient(store, store.buckets.lokiRuler) },
+                      wal: { dir: `${DATA_DIR}/ruler-wal` },
+                  },
+              }
+            : {}),
         // The chart mounts its runtime ConfigMap here (templates/runtime-configmap.yaml).
         runtime_config: { file: "/etc/loki/runtime-config/runtime-config.yaml" },
         // Without memcached Loki caches in process (100 MB each by default); cap both inside each
