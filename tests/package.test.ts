@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
+import YAML from "yaml";
 import type { MockRun, Registered } from "../examples/runWithMocks";
 import { PROJECT_DIR, runUserProgram } from "./helpers/run";
 
@@ -172,7 +173,8 @@ describe("the npm package", () => {
 
     it("applies the program's change to one subsystem: Loki keeps logs for 30 days", () => {
         const loki = helmReleases(must(example)).find((release) => release.inputs.name === "loki");
-        expect((loki?.inputs.values as any).loki.limits_config.retention_period).toBe("30d");
+        // Loki's config file, which the stack writes whole (components/loki/config.ts).
+        expect(YAML.parse((loki?.inputs.values as any).loki.config).limits_config.retention_period).toBe("30d");
         expect(must(example).outputs.lokiPushUrl).toBe("http://loki.observability.svc.cluster.local:3100/loki/api/v1/push");
     });
 });

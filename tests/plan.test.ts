@@ -38,7 +38,7 @@ describe("the offline plan", () => {
             ),
         );
         const loki = YAML.parse(fs.readFileSync(path.join(outDir, "loki.values.yaml"), "utf8"));
-        expect(loki.loki.limits_config.retention_period).toBe("3d");
+        expect(YAML.parse(loki.loki.config).limits_config.retention_period).toBe("3d");
     });
 
     it("writes every other object it applies, dashboards and alert rules included, with secrets masked", () => {

@@ -123,7 +123,8 @@ describe("npm run render", () => {
                 values: planned,
             });
         }
-        expect(JSON.parse(renderedConfigMap("loki").data["values.json"]).loki.limits_config.retention_period).toBe("3d");
+        const rendered = JSON.parse(renderedConfigMap("loki").data["values.json"]);
+        expect(YAML.parse(rendered.loki.config).limits_config.retention_period).toBe("3d");
         expect(YAML.parse(fs.readFileSync(path.join(planDir, "loki.values.yaml"), "utf8")).stale).toBeUndefined();
     });
 
