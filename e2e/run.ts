@@ -210,10 +210,10 @@ async function destroyLeavesNothing(stack: Stack, c: Clients, before: Map<string
     problems.push(...left.map((key) => `${key} is left after destroy`));
     const remaining = (await stack.exportStack()).deployment.resources ?? [];
     if (remaining.length > 0) problems.push(`the stack's state still holds ${remaining.length} resources`);
-    const crds = [...(await clusterScoped(c)).keys()].filter((key) => !before.has(key) && KEPT_BY_HELM.test(key)).length;
+    const crds = [...(await clusterScoped(c)).keys()].filter((key) => KEPT_BY_HELM.test(key)).length;
     return {
         problems,
-        detail: `namespace ${namespace} and every cluster-scoped object gone; ${crds} monitoring.coreos.com CRDs kept, as Helm keeps them`,
+        detail: `namespace ${namespace} and every cluster-scoped object gone; ${crds} monitoring.coreos.com CRDs remain, as Helm keeps them`,
     };
 }
 
