@@ -429,20 +429,21 @@ async function main(): Promise<void> {
     );
 
     let cluster = keep ? runningCluster() : undefined;
-    if (!cluster) {
-        const started = Date.now();
-        cluster = await startCluster(tools);
-        await addNodes(cluster, DEV_NODES);
-        installStandIns(cluster);
-        console.log(
-            `PASS  control plane on 127.0.0.1 with ${DEV_NODES.length} fake nodes (${((Date.now() - started) / 1000).toFixed(1)} s)`,
-        );
-    }
-    const c = clients(cluster);
     try {
+        if (!cluster) {
+            const started = Date.now();
+            cluster = await startCluster(tools);
+            await addNodes(cluster, DEV_NODES);
+            installStandIns(cluster);
+            console.log(
+                `PASS  control plane on 127.0.0.1 with ${DEV_NODES.length} fake nodes (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+            );
+        }
+        const c = clients(cluster);
         await devSteps(cluster, c, keep, configFile);
         if (!keep) await productionSteps(cluster, c);
     } finally {
+        // Nothing of a finished (or failed) run keeps running, unless asked to.
         if (!keep) await stopCluster();
     }
     const failed = results.filter((r) => !r.passed).length;
