@@ -25,6 +25,10 @@ export interface ClusterState {
     apiserverUrl: string;
     /** The pinned charts, served as a Helm repository on loopback (the stack's mirror.chartRepository). */
     chartRepositoryUrl: string;
+    /** The API server behind an authenticating loopback proxy, for programs that take no credentials. */
+    apiserverProxyUrl: string;
+    /** The arguments the Prometheus operator runs with on the host, once a stack installed it. */
+    operatorArgs?: string[];
     pids: Record<string, number>;
 }
 
@@ -176,13 +180,21 @@ export async function startCluster(tools: BuiltTool[], dir = E2E_DIR): Promise<C
     writeKeys(pki);
     const token = crypto.randomBytes(24).toString("hex");
     fs.writeFileSync(path.join(pki, "tokens.csv"), `${token},admin,admin,"system:masters"\n`);
-    const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler, kwokServer, charts] = await Promise.all(
-        Array.from({ length: 7 }, freePort),
+    const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler, kwokServer, charts, proxy] = await Promise.all(
+        Array.from({ length: 8 }, freePort),
     );
     const apiserverUrl = `https://127.0.0.1:${apiserver}`;
     const kubeconfig = path.join(dir, "kubeconfig");
     fs.writeFileSync(kubeconfig, kubeconfigYaml(apiserverUrl, token), { mode: 0o600 });
-    const state: ClusterState = { dir, kubeconfig, binDir, apiserverUrl, chartRepositoryUrl: `http://127.0.0.1:${charts}`, pids: {} };
+    const state: ClusterState = {
+        dir,
+        kubeconfig,
+        binDir,
+        apiserverUrl,
+        chartRepositoryUrl: `http://127.0.0.1:${charts}`,
+        apiserverProxyUrl: `http://127.0.0.1:${proxy}`,
+        pids: {},
+    };
     const log = (name: string) => path.join(dir, "logs", `${name}.log`);
     const record = () => fs.writeFileSync(stateFile(dir), JSON.stringify(state, null, 2));
 
@@ -262,6 +274,11 @@ export async function startCluster(tools: BuiltTool[], dir = E2E_DIR): Promise<C
         chartFolder,
         String(charts),
     ]);
+    state.pids.apiserverProxy = startProcess(dir, "apiserver-proxy", tsx, [
+        path.join(__dirname, "apiserverProxy.ts"),
+        kubeconfig,
+        String(proxy),
+    ]);
     record();
     await createStorageClass(state);
     await waitFor(
@@ -331,4 +348,36 @@ export async function addNodes(state: ClusterState, nodes: FakeNode[]): Promise<
         60_000,
         path.join(state.dir, "logs", "kwok.log"),
     );
+}
+
+const alive = (pid?: number) => {
+    if (!pid) return false;
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+};
+
+/**
+ * Runs the Prometheus operator on the host in place of the container of the stack's operator
+ * Deployment, with that container's own arguments (but for its web server, bound to loopback, and
+ * the kubelet Service, whose endpoints would be the fake nodes' loopback addresses), so that it
+ * creates the Prometheus and Alertmanager StatefulSets as it does in a cluster. Restarted when the
+ * Deployment's arguments change.
+ */
+export async function runPrometheusOperator(state: ClusterState, tools: BuiltTool[], containerArgs: string[]): Promise<void> {
+    const args = [
+        ...containerArgs.filter((arg) => !/^--?(web\.|kubelet-)/.test(arg)),
+        `--apiserver=${state.apiserverProxyUrl}`,
+        `--web.listen-address=127.0.0.1:${await freePort()}`,
+    ];
+    if (alive(state.pids.prometheusOperator) && JSON.stringify(state.operatorArgs) === JSON.stringify(containerArgs)) return;
+    if (alive(state.pids.prometheusOperator)) process.kill(-state.pids.prometheusOperator, "SIGTERM");
+    const operator = tools.find((t) => t.name === "prometheus-operator");
+    if (!operator) throw new Error("tool prometheus-operator is not built");
+    state.pids.prometheusOperator = startProcess(state.dir, "prometheus-operator", operator.path, args);
+    state.operatorArgs = containerArgs;
+    fs.writeFileSync(stateFile(state.dir), JSON.stringify(state, null, 2));
 }

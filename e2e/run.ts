@@ -24,9 +24,9 @@ import {
     releaseLeftovers,
 } from "./checks";
 import { spreadHolds } from "./placement";
-import { addNodes, ClusterState, FakeNode, runningCluster, SHARED_DIR, startCluster, stopCluster } from "./cluster";
+import { addNodes, ClusterState, FakeNode, runningCluster, runPrometheusOperator, SHARED_DIR, startCluster, stopCluster } from "./cluster";
 import { e2eConfig, e2eEnv, e2eStack, installStandIns } from "./pulumi";
-import { ensureTools } from "./tools";
+import { BuiltTool, ensureTools } from "./tools";
 
 const DEV_NODES: FakeNode[] = [{ name: "cpu-0" }, { name: "gpu-0", gpus: 8 }, { name: "gpu-1", gpus: 8 }];
 const ZONES = ["zone-a", "zone-b", "zone-c"];
@@ -133,6 +133,43 @@ interface Expectation {
     gone?: string[];
 }
 
+let builtTools: BuiltTool[] = [];
+let liveCluster: ClusterState | undefined;
+
+/**
+ * The stack's Prometheus operator container, run on the host (see runPrometheusOperator); then every
+ * Prometheus and Alertmanager resource must get its StatefulSet from it, as in a cluster.
+ */
+async function hostPrometheusOperator(c: Clients, namespace: string): Promise<string[]> {
+    const deployments = await c.apps.listNamespacedDeployment({ namespace });
+    for (const deployment of deployments.items) {
+        const container = deployment.spec?.template.spec?.containers.find((x) =>
+            /prometheus-operator\/prometheus-operator:/.test(x.image ?? ""),
+        );
+        if (container && liveCluster) await runPrometheusOperator(liveCluster, builtTools, container.args ?? []);
+    }
+    const owners: [string, string][] = [];
+    for (const [kind, plural] of [
+        ["Prometheus", "prometheuses"],
+        ["Alertmanager", "alertmanagers"],
+    ]) {
+        const list = (await c.custom.listNamespacedCustomObject({ group: "monitoring.coreos.com", version: "v1", namespace, plural })) as {
+            items: { metadata: { name: string } }[];
+        };
+        owners.push(...list.items.map((item): [string, string] => [kind, item.metadata.name]));
+    }
+    let missing: string[] = [];
+    for (let attempt = 0; attempt < 60; attempt++) {
+        const sets = (await c.apps.listNamespacedStatefulSet({ namespace })).items;
+        missing = owners
+            .filter(([kind, name]) => !sets.some((set) => set.metadata?.ownerReferences?.some((o) => o.kind === kind && o.name === name)))
+            .map(([kind, name]) => `${kind} ${name} has no StatefulSet from the operator`);
+        if (missing.length === 0) break;
+        await sleep(1000);
+    }
+    return missing;
+}
+
 /** Everything step 1 asks of a deployed stack, for any stack and switch. */
 async function deployedAsExpected(c: Clients, stack: Stack, since: Date, expect: Expectation): Promise<Verdict> {
     const state = await stackState(stack);
@@ -140,6 +177,7 @@ async function deployedAsExpected(c: Clients, stack: Stack, since: Date, expect:
     const problems: string[] = [];
     for (const release of state.releases) if (release.status !== "deployed") problems.push(`release ${release.name} is ${release.status}`);
     problems.push(...(await objectsPresent(c, state.objects)));
+    problems.push(...(await hostPrometheusOperator(c, state.namespace)));
     const { problems: notReady, pods } = await podsReady(c, namespaces);
     const events = await noFailureEvents(c, namespaces, since);
     problems.push(...notReady, ...events.problems);
@@ -420,10 +458,10 @@ async function main(): Promise<void> {
 
     const toolsStarted = Date.now();
     let built = 0;
-    const tools = ensureTools((line) => {
+    const tools = (builtTools = ensureTools((line) => {
         if (line.startsWith("built")) built++;
         console.log(`      ${line}`);
-    });
+    }));
     console.log(
         `PASS  tools: ${tools.length} real programs ${built ? `(${built} modules built)` : "from the cache"} (${((Date.now() - toolsStarted) / 1000).toFixed(1)} s)`,
     );
@@ -439,6 +477,7 @@ async function main(): Promise<void> {
                 `PASS  control plane on 127.0.0.1 with ${DEV_NODES.length} fake nodes (${((Date.now() - started) / 1000).toFixed(1)} s)`,
             );
         }
+        liveCluster = cluster;
         const c = clients(cluster);
         await devSteps(cluster, c, keep, configFile);
         if (!keep) await productionSteps(cluster, c);

@@ -74,6 +74,12 @@ export const TOOL_MODULES: ToolModule[] = [
         },
     },
     {
+        wrapper: "prometheus-operator",
+        version: "v0.93.1",
+        binaries: [{ name: "prometheus-operator", goPackage: "github.com/prometheus-operator/prometheus-operator/cmd/operator" }],
+        versionStamp: {},
+    },
+    {
         wrapper: "pulumi",
         version: "v3.276.0",
         binaries: [{ name: "pulumi", goPackage: "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi" }],

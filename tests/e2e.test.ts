@@ -19,6 +19,7 @@ describe("the real tools", () => {
         etcd: "go.etcd.io/etcd/server/v3",
         kubernetes: "k8s.io/kubernetes",
         kwok: "sigs.k8s.io/kwok",
+        "prometheus-operator": "github.com/prometheus-operator/prometheus-operator",
         pulumi: "github.com/pulumi/pulumi/pkg/v3",
         "pulumi-kubernetes": "github.com/pulumi/pulumi-kubernetes/provider/v4",
     };
