@@ -1,7 +1,7 @@
 // What the e2e run asks of the live cluster after each `pulumi up` and `destroy`. Each check returns
 // the problems it found (empty: it holds), so a step can report all of them at once.
 import * as k8s from "@kubernetes/client-node";
-import { ClusterState, kubeConfig } from "./cluster";
+import { ClusterState, kubeConfig, sleep } from "./cluster";
 
 export interface Clients {
     core: k8s.CoreV1Api;
@@ -19,8 +19,6 @@ export function clients(cluster: ClusterState): Clients {
         apps: config.makeApiClient(k8s.AppsV1Api),
     };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const podReady = (pod: k8s.V1Pod) =>
     pod.status?.phase === "Running" && !!pod.status.conditions?.some((c) => c.type === "Ready" && c.status === "True");

@@ -45,7 +45,7 @@ async function freePort(): Promise<number> {
     });
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts a long-running process in its own group, logging to logs/<name>.log, and records its pid. */
 function startProcess(dir: string, name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
@@ -126,19 +126,21 @@ async function apiserverReady(state: ClusterState): Promise<boolean> {
     });
 }
 
+const alive = (pid?: number) => {
+    if (!pid) return false;
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+};
+
 /** The recorded cluster, if its processes are all still alive. */
 export function runningCluster(dir = E2E_DIR): ClusterState | undefined {
     if (!fs.existsSync(stateFile(dir))) return undefined;
     const state = JSON.parse(fs.readFileSync(stateFile(dir), "utf8")) as ClusterState;
-    const alive = Object.values(state.pids).every((pid) => {
-        try {
-            process.kill(pid, 0);
-            return true;
-        } catch {
-            return false;
-        }
-    });
-    return alive ? state : undefined;
+    return Object.values(state.pids).every(alive) ? state : undefined;
 }
 
 /** Stops every process of the cluster and removes its folder (etcd data, keys, Pulumi backend). */
@@ -349,16 +351,6 @@ export async function addNodes(state: ClusterState, nodes: FakeNode[]): Promise<
         path.join(state.dir, "logs", "kwok.log"),
     );
 }
-
-const alive = (pid?: number) => {
-    if (!pid) return false;
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
-};
 
 /**
  * Runs the Prometheus operator on the host in place of the container of the stack's operator

@@ -7,6 +7,7 @@ import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import YAML from "yaml";
 import { PROJECT_DIR, projectName } from "../scripts/lib/mockEngine";
+import { loadProgram } from "../scripts/plan";
 import { mergeReplacingLists } from "../config/merge";
 import type { ClusterState } from "./cluster";
 
@@ -34,16 +35,6 @@ export function installStandIns(cluster: ClusterState): void {
     const launcher = path.join(cluster.binDir, "pulumi-resource-random");
     const tsx = path.join(PROJECT_DIR, "node_modules", ".bin", "tsx");
     fs.writeFileSync(launcher, `#!/bin/sh\nexec "${tsx}" "${path.join(__dirname, "randomStandIn.ts")}" "$@"\n`, { mode: 0o755 });
-}
-
-function loadProgram(): Record<string, unknown> {
-    const ownModule = (id: string) =>
-        id.startsWith(PROJECT_DIR + path.sep) &&
-        !id.includes(`${path.sep}node_modules${path.sep}`) &&
-        !id.includes(`${path.sep}e2e${path.sep}`);
-    for (const id of Object.keys(require.cache).filter(ownModule)) delete require.cache[id];
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(path.join(PROJECT_DIR, "index"));
 }
 
 export interface StackSpec {

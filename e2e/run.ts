@@ -24,7 +24,17 @@ import {
     releaseLeftovers,
 } from "./checks";
 import { spreadHolds } from "./placement";
-import { addNodes, ClusterState, FakeNode, runningCluster, runPrometheusOperator, SHARED_DIR, startCluster, stopCluster } from "./cluster";
+import {
+    addNodes,
+    ClusterState,
+    FakeNode,
+    runningCluster,
+    runPrometheusOperator,
+    SHARED_DIR,
+    sleep,
+    startCluster,
+    stopCluster,
+} from "./cluster";
 import { e2eConfig, e2eEnv, e2eStack, installStandIns } from "./pulumi";
 import { BuiltTool, ensureTools } from "./tools";
 
@@ -45,8 +55,6 @@ interface Verdict {
 }
 
 const results: { name: string; passed: boolean }[] = [];
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function step(name: string, run: () => Promise<Verdict>): Promise<boolean> {
     const started = Date.now();
@@ -243,7 +251,7 @@ async function destroyLeavesNothing(stack: Stack, c: Clients, before: Map<string
         const after = await clusterScoped(c);
         left = [...after.keys()].filter((key) => !before.has(key) && !KEPT_BY_HELM.test(key));
         if (left.length === 0 || Date.now() > deadline) break;
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await sleep(1000);
     }
     problems.push(...left.map((key) => `${key} is left after destroy`));
     const remaining = (await stack.exportStack()).deployment.resources ?? [];
@@ -431,7 +439,7 @@ async function waitForNamespaceGone(c: Clients, name: string): Promise<void> {
     for (let i = 0; i < 120; i++) {
         const namespaces = await c.core.listNamespace();
         if (!namespaces.items.some((ns) => ns.metadata?.name === name)) return;
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await sleep(1000);
     }
 }
 

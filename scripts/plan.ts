@@ -27,8 +27,9 @@ export const releaseValuesFile = (release: RegisteredResource): string => `${rel
 
 // A fresh copy of the program on every call, as `pulumi up` loads it in a new process: planning a
 // second stack in the same process (the staleness check plans them all) must register everything
-// again. Only the project's own modules are dropped; the Pulumi SDK keeps its one instance.
-function loadProgram(): Record<string, unknown> {
+// again (and `npm run e2e` runs it for every engine operation). Only the project's own modules are
+// dropped; the Pulumi SDK keeps its one instance.
+export function loadProgram(): Record<string, unknown> {
     const ownModule = (id: string) => id.startsWith(PROJECT_DIR + path.sep) && !id.includes(`${path.sep}node_modules${path.sep}`);
     for (const id of Object.keys(require.cache).filter(ownModule)) delete require.cache[id];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
